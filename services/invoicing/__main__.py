@@ -1,0 +1,3 @@
+from services.invoicing.app import build
+
+build().serve()

@@ -1,0 +1,3 @@
+from services.quotes.app import build
+
+build().serve()

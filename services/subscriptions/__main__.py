@@ -1,0 +1,3 @@
+from services.subscriptions.app import build
+
+build().serve()

@@ -1,0 +1,40 @@
+"""Composition root of the subscriptions service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from services.subscriptions import demo
+from services.subscriptions.adapters.orm import messaging, metadata
+from services.subscriptions.config import Settings
+from services.subscriptions.entrypoints import api, consumers
+from services.subscriptions.service_layer import handlers
+from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
+from shared.runtime import Service
+
+
+def build(settings: Settings | None = None) -> Service[SubscriptionsUnitOfWork]:
+    settings = settings or Settings()
+    service: Service[SubscriptionsUnitOfWork] = Service(
+        settings,
+        metadata=metadata,
+        tables=messaging,
+        migrations=Path(__file__).parent / "migrations",
+        uow_class=SubscriptionsUnitOfWork,
+    )
+    service.routers.append(api.router)
+    consumers.register(service.consumer)
+
+    @service.periodic("renewal-sweep", settings.renewal_sweep_seconds)
+    async def renewal_sweep(svc: Service[Any]) -> None:
+        while (
+            await handlers.sweep_due_renewals(svc.uow(), settings.renewal_sweep_batch)
+            >= settings.renewal_sweep_batch
+        ):
+            svc.relay.wake()
+        svc.relay.wake()
+
+    if settings.load_demo_data:
+        service.on_startup.append(lambda svc: demo.load(svc.uow()))
+    return service

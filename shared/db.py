@@ -1,0 +1,164 @@
+"""Database engine, unit of work and migrations: the one place that commits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from shared.clock import Clock
+from shared.events import EventData
+from shared.messaging.outbox import Outbox
+from shared.messaging.tables import MessagingTables
+
+log = logging.getLogger(__name__)
+_MIGRATION_LOCK = 7_412_903_311
+
+
+def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
+    url = url_or_engine if isinstance(url_or_engine, str) else str(url_or_engine.url)
+    return url.startswith("sqlite")
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    if is_sqlite(database_url):
+        path = database_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+class UnitOfWork:
+    """Owns one transaction: state changes and the events they cause commit together.
+
+    Services subclass it to attach their repositories in `_start`.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        producer: str,
+        tables: MessagingTables,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.clock = clock
+        self.producer = producer
+        self.tables = tables
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self.outbox = Outbox(self.session, self.clock, self.producer, self.tables.outbox)
+        self._start()
+        return self
+
+    def _start(self) -> None:
+        """Attach repositories to self.session (overridden by services)."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()  # no-op after commit
+        finally:
+            await self.session.close()
+
+    def publish(self, event: EventData) -> None:
+        """Record an event in the outbox; it leaves only if this transaction commits."""
+        self.outbox.add(event, correlation_id=self.correlation_id, causation_id=self.causation_id)
+
+    async def commit(self) -> None:
+        await self.outbox.flush()
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+def _alembic_config(script_location: Path, connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+async def upgrade_to_head(engine: AsyncEngine, script_location: Path) -> None:
+    """Run the service's Alembic migrations on start-up (idempotent)."""
+
+    def _upgrade(conn: Connection) -> None:
+        command.upgrade(_alembic_config(script_location, conn), "head")
+
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # N replicas start at once: one migrates at a time
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        await conn.run_sync(_upgrade)
+
+
+def run_migrations_env(target_metadata: Any) -> None:
+    """Body of each service's migrations/env.py: online mode on a given connection."""
+    from alembic import context
+
+    conn = context.config.attributes.get("connection")
+    if conn is None:  # plain `alembic` CLI: build one from DATABASE_URL
+        import os
+
+        url = os.environ["DATABASE_URL"]
+        engine = create_engine(url)
+
+        async def _run() -> None:
+            async with engine.begin() as c:
+                await c.run_sync(_configure_and_run, target_metadata)
+            await engine.dispose()
+
+        asyncio.run(_run())
+        return
+    _configure_and_run(conn, target_metadata)
+
+
+def _configure_and_run(conn: Connection, target_metadata: Any) -> None:
+    from alembic import context
+
+    context.configure(
+        connection=conn,
+        target_metadata=target_metadata,
+        render_as_batch=conn.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

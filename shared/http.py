@@ -1,0 +1,129 @@
+"""HTTP conventions shared by the services and the gateway: problem+json errors, request ids,
+internal authentication and the caller's principal."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.errors import DomainError
+from shared.principal import (
+    HEADER_CSN,
+    HEADER_PARTNER,
+    HEADER_REQUEST_ID,
+    HEADER_ROLES,
+    HEADER_SUBJECT,
+    Principal,
+    Role,
+)
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    code: str = Field(description="Stable, documented error code")
+    detail: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    request: Request,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=f"https://docs.billing.example/errors/{code}",
+        title=code.replace("_", " "),
+        status=status,
+        code=code,
+        detail=detail,
+        instance=request.url.path,
+        request_id=getattr(request.state, "request_id", None),
+        errors=errors,
+    )
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.message, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        return problem(
+            422, "invalid_request", "The request is not valid; see errors.", request, errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+        }
+        return problem(
+            exc.status_code, code.get(exc.status_code, "http_error"), str(exc.detail), request
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(500, "internal_error", "Something went wrong on our side.", request)
+
+    @app.middleware("http")
+    async def _request_id(request: Request, call_next: Any) -> Any:
+        rid = request.headers.get(HEADER_REQUEST_ID) or str(uuid.uuid4())
+        request.state.request_id = rid
+        response = await call_next(request)
+        response.headers[HEADER_REQUEST_ID] = rid
+        return response
+
+
+def internal_auth(expected_token: str) -> Any:
+    """Services accept calls from the gateway only: a shared internal token."""
+
+    async def check(x_internal_token: Annotated[str | None, Header()] = None) -> None:
+        if not x_internal_token or not hmac.compare_digest(x_internal_token, expected_token):
+            raise HTTPException(401, "Missing or wrong internal token; call through the gateway.")
+
+    return check
+
+
+async def current_principal(request: Request) -> Principal:
+    h = request.headers
+    subject, csn = h.get(HEADER_SUBJECT), h.get(HEADER_CSN)
+    if not subject or not csn:
+        raise HTTPException(401, "No principal: call through the gateway.")
+    roles = frozenset(
+        Role(r) for r in h.get(HEADER_ROLES, "").split(",") if r in Role._value2member_map_
+    )
+    return Principal(subject=subject, csn=csn, roles=roles, partner_csn=h.get(HEADER_PARTNER))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "") or uuid.uuid4())

@@ -1,0 +1,178 @@
+"""Idempotent consumers on faststream subscribers.
+
+Every handler runs inside one unit of work that first records (consumer, event_id) in
+processed_events: a duplicate key means "already done", never check-then-insert. The offset
+is committed only after that transaction committed (ack after processing). A message that
+cannot be parsed, or keeps failing, is parked on `<topic>.dlq` (through the outbox) with its
+error and the consumer moves on. A database outage is not the message's fault: it is never
+parked; the message is redelivered once the database is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+from shared.db import UnitOfWork
+from shared.events import DeadLettered, Envelope, EventData, dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=EventData)
+U = TypeVar("U", bound=UnitOfWork)
+Handler = Callable[[E, Envelope, U], Awaitable[None]]
+UowFactory = Callable[..., U]
+
+
+class MalformedEvent(ValueError):
+    pass
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, (OperationalError, InterfaceError, OSError, TimeoutError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def parse_event(raw: bytes, contract: type[E]) -> tuple[Envelope, E]:
+    try:
+        envelope = Envelope.model_validate_json(raw)
+    except ValidationError as exc:
+        raise MalformedEvent(f"invalid envelope: {exc}") from exc
+    if envelope.type != contract.topic:
+        raise MalformedEvent(f"type {envelope.type!r} on topic {contract.topic!r}")
+    if envelope.version > contract.version:
+        raise MalformedEvent(f"unsupported version {envelope.version} of {contract.topic}")
+    try:
+        return envelope, contract.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise MalformedEvent(f"invalid {contract.topic} data: {exc}") from exc
+
+
+async def claim_event(uow: UnitOfWork, consumer: str, event_id: uuid.UUID) -> bool:
+    """Insert the processed-event row first; False when it was already processed."""
+    try:
+        await uow.session.execute(
+            uow.tables.processed_events.insert().values(
+                consumer=consumer, event_id=str(event_id), processed_at=uow.clock.now()
+            )
+        )
+        await uow.session.flush()
+    except IntegrityError:
+        await uow.rollback()
+        return False
+    return True
+
+
+class EventConsumer:
+    """Registers idempotent handlers of one service (its consumer group) on a broker."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        uow_factory: UowFactory[Any],
+        group_id: str,
+        *,
+        max_attempts: int = 3,
+        retry_delay_seconds: float = 0.2,
+    ) -> None:
+        self.broker = broker
+        self.uow_factory = uow_factory
+        self.group_id = group_id
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay_seconds
+        self.parked_total = 0
+        self.after_commit: Callable[[], None] = lambda: None
+
+    def on(self, contract: type[E]) -> Callable[[Handler[E, Any]], Handler[E, Any]]:
+        def register(handler: Handler[E, Any]) -> Handler[E, Any]:
+            @self.broker.subscriber(
+                contract.topic,
+                group_id=self.group_id,
+                auto_offset_reset="earliest",
+                ack_policy=AckPolicy.NACK_ON_ERROR,
+                title=f"{self.group_id}:{contract.topic}",
+                description=(handler.__doc__ or "").strip() or None,
+            )
+            async def _consume(msg: KafkaMessage) -> None:
+                await self.process(contract, handler, msg.body, msg.raw_message)
+
+            return handler
+
+        return register
+
+    async def process(
+        self, contract: type[E], handler: Handler[E, Any], raw: bytes, record: Any = None
+    ) -> None:
+        try:
+            envelope, event = parse_event(raw, contract)
+        except MalformedEvent as exc:
+            log.error("parking malformed %s message: %s", contract.topic, exc)
+            await self._park(contract.topic, raw, record, str(exc), None)
+            return
+        last: BaseException | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await self._handle_once(handler, envelope, event)
+                return
+            except Exception as exc:
+                if _is_transient(exc):
+                    log.warning("database unavailable for %s; redelivering later", contract.topic)
+                    await asyncio.sleep(1.0)
+                    raise  # nack: the offset is not committed, the message comes back
+                last = exc
+                log.warning(
+                    "%s handler failed (attempt %d/%d): %r",
+                    contract.topic,
+                    attempt,
+                    self.max_attempts,
+                    exc,
+                    exc_info=True,
+                )
+                await asyncio.sleep(self.retry_delay * attempt)
+        await self._park(contract.topic, raw, record, f"handler failed: {last!r}", envelope)
+
+    async def _handle_once(self, handler: Handler[E, Any], envelope: Envelope, event: E) -> None:
+        async with self.uow_factory(
+            correlation_id=envelope.correlation_id, causation_id=str(envelope.event_id)
+        ) as uow:
+            if not await claim_event(uow, self.group_id, envelope.event_id):
+                log.info("%s %s already processed", envelope.type, envelope.event_id)
+                return
+            await handler(event, envelope, uow)
+            await uow.commit()
+        self.after_commit()
+
+    async def _park(
+        self, topic: str, raw: bytes, record: Any, error: str, envelope: Envelope | None
+    ) -> None:
+        parked = DeadLettered(
+            source_topic=topic,
+            partition=getattr(record, "partition", None),
+            offset=getattr(record, "offset", None),
+            consumer_group=self.group_id,
+            error=error[:4000],
+            payload=raw.decode("utf-8", errors="replace"),
+        )
+        async with self.uow_factory(
+            correlation_id=envelope.correlation_id if envelope else None,
+            causation_id=str(envelope.event_id) if envelope else None,
+        ) as uow:
+            uow.outbox.add(
+                parked,
+                correlation_id=uow.correlation_id,
+                causation_id=uow.causation_id,
+                topic=dead_letter_topic(topic),
+            )
+            await uow.commit()
+        self.parked_total += 1
+        self.after_commit()

@@ -1,0 +1,250 @@
+"""What every service process does besides its own rules: migrate its database, serve its
+FastAPI app, run its faststream subscribers, relay its outbox and run its periodic jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Generic, TypeVar
+
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from faststream.kafka import KafkaBroker
+from pydantic import BaseModel, Field
+from sqlalchemy import MetaData, text
+
+from shared.clock import AdjustableClock
+from shared.db import UnitOfWork, create_engine, session_factory, upgrade_to_head
+from shared.http import install_error_handlers, internal_auth, request_id
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.tables import MessagingTables
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+U = TypeVar("U", bound=UnitOfWork)
+
+Job = Callable[["Service[Any]"], Awaitable[Any]]
+
+
+class Service(Generic[U]):
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        metadata: MetaData,
+        tables: MessagingTables,
+        migrations: Path,
+        uow_class: type[U],
+        clock: AdjustableClock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.name = settings.service_name
+        self.metadata = metadata
+        self.tables = tables
+        self.migrations = migrations
+        self.uow_class = uow_class
+        self.clock = clock or AdjustableClock()
+        self.engine = create_engine(settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers or "127.0.0.1:9092",
+            client_id=self.name,
+            logger=logging.getLogger(f"{self.name}.kafka"),
+        )
+        self.consumer = EventConsumer(
+            self.broker, self.uow, self.name, max_attempts=settings.consumer_max_attempts
+        )
+        self.relay = OutboxRelay(
+            self.engine,
+            tables.outbox,
+            settings.kafka_bootstrap_servers,
+            service_name=self.name,
+            poll_seconds=settings.outbox_poll_seconds,
+            batch_size=settings.outbox_batch_size,
+        )
+        self.consumer.after_commit = self.relay.wake
+        self.jobs: list[tuple[str, float, Job]] = []
+        self.on_startup: list[Job] = []
+        self.routers: list[APIRouter] = []
+        self.broker_connected = False
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def uow(self, correlation_id: str | None = None, causation_id: str | None = None) -> U:
+        return self.uow_class(
+            self.sessions,
+            self.clock,
+            self.name,
+            self.tables,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+
+    def periodic(self, name: str, every_seconds: float) -> Callable[[Job], Job]:
+        """Register a periodic job; it must be safe with N replicas running it at once."""
+
+        def register(job: Job) -> Job:
+            self.jobs.append((name, every_seconds, job))
+            return job
+
+        return register
+
+    async def committed(self) -> None:
+        """Called after a commit that wrote outbox rows: publish without waiting for a poll."""
+        self.relay.wake()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        if not self.settings.kafka_bootstrap_servers:
+            raise RuntimeError("KAFKA_BOOTSTRAP_SERVERS is not set (make run starts a broker)")
+        await upgrade_to_head(self.engine, self.migrations)
+        for hook in self.on_startup:
+            await hook(self)
+        self._tasks.append(asyncio.create_task(self._start_broker(), name="broker"))
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for name, every, job in self.jobs:
+            self._tasks.append(asyncio.create_task(self._loop(name, every, job), name=name))
+        log.info("%s started", self.name)
+
+    async def _start_broker(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.broker.start()
+                self.broker_connected = True
+                return
+            except Exception as exc:
+                log.warning("broker not reachable yet (%r); retrying in %.1fs", exc, delay)
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5)
+
+    async def _loop(self, name: str, every: float, job: Job) -> None:
+        while True:
+            try:
+                await job(self)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("periodic job %s failed; next run in %.1fs", name, every)
+            await asyncio.sleep(every)
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        await self.engine.dispose()
+
+    # --- HTTP --------------------------------------------------------------------------------
+    def create_app(self) -> FastAPI:
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=f"Billing & Orders — {self.name}", version="1.0.0", lifespan=lifespan)
+        app.state.service = self
+        install_error_handlers(app)
+        app.include_router(self._ops_router())
+        guarded = [Depends(internal_auth(self.settings.internal_token))]
+        for router in self.routers:
+            app.include_router(router, dependencies=guarded)
+        if self.settings.dev_clock_enabled:
+            app.include_router(self._dev_router(), dependencies=guarded)
+        return app
+
+    def _ops_router(self) -> APIRouter:
+        router = APIRouter(tags=["operations"])
+
+        @router.get("/healthz", summary="Liveness")
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok", "service": self.name}
+
+        @router.get("/readyz", summary="Readiness: database reachable, broker connected")
+        async def readyz() -> dict[str, Any]:
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            except Exception as exc:
+                raise HTTPException(503, f"database unavailable: {exc!r}") from exc
+            if not self.broker_connected:
+                raise HTTPException(503, "broker not connected yet")
+            return {
+                "status": "ready",
+                "service": self.name,
+                "relay_connected": self.relay.connected,
+            }
+
+        return router
+
+    def _dev_router(self) -> APIRouter:
+        router = APIRouter(prefix="/internal/dev", tags=["dev"])
+
+        @router.get("/clock", response_model=ClockState)
+        async def get_clock() -> ClockState:
+            return ClockState(now=self.clock.now().isoformat(), offset_seconds=self._offset())
+
+        @router.put("/clock", response_model=ClockState)
+        async def set_clock(body: ClockOffset) -> ClockState:
+            try:
+                self.clock.set_offset(timedelta(seconds=body.offset_seconds))
+            except ValueError as exc:
+                raise HTTPException(409, str(exc)) from exc
+            return ClockState(now=self.clock.now().isoformat(), offset_seconds=self._offset())
+
+        return router
+
+    def _offset(self) -> int:
+        return int(self.clock.offset.total_seconds())
+
+    def serve(self) -> None:
+        logging.basicConfig(
+            level=self.settings.log_level,
+            format=f"%(asctime)s {self.name} %(levelname)s %(name)s: %(message)s",
+        )
+        logging.getLogger(f"{self.name}.kafka").setLevel(logging.WARNING)
+        logging.getLogger("aiokafka").setLevel(logging.WARNING)
+        uvicorn.run(
+            self.create_app(),
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_level="warning",
+            access_log=False,
+        )
+
+
+class ClockOffset(BaseModel):
+    offset_seconds: int = Field(ge=0, description="Seconds ahead of real time; never decreases")
+
+
+class ClockState(BaseModel):
+    now: str
+    offset_seconds: int
+
+
+def service_of(request: Request) -> Service[Any]:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+async def uow_for_request(request: Request) -> AsyncIterator[UnitOfWork]:
+    """A unit of work per request; the handler commits, then the relay is woken."""
+    service = service_of(request)
+    async with service.uow(correlation_id=request_id(request)) as uow:
+        yield uow
+    service.relay.wake()
+
+
+ServiceDep = Annotated[Service[Any], Depends(service_of)]

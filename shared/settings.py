@@ -1,0 +1,41 @@
+"""Settings base shared by every process: one object per process, read from the environment."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_INTERNAL_TOKEN = "dev-internal-token"
+
+
+class ServiceSettings(BaseSettings):
+    """What every service process reads; each service subclasses it with its own defaults."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    service_name: str
+    environment: Literal["dev", "test", "prod"] = "dev"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8001, ge=1, le=65535)
+    database_url: str = ""
+    kafka_bootstrap_servers: str = ""
+    internal_token: str = DEV_INTERNAL_TOKEN
+    outbox_poll_seconds: float = Field(default=0.05, gt=0, le=10)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    dev_clock_enabled: bool = False
+    load_demo_data: bool = False
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_dev_defaults_outside_dev(self) -> ServiceSettings:
+        if self.environment == "prod":
+            if self.internal_token == DEV_INTERNAL_TOKEN:
+                raise ValueError("INTERNAL_TOKEN must be set to a secret value outside dev/test")
+            if self.dev_clock_enabled:
+                raise ValueError("DEV_CLOCK_ENABLED is for dev/test only")
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///var/{self.service_name}.db"
+        return self
