@@ -1,0 +1,107 @@
+"""Tables of the payments service, mapped onto the domain classes (imperative mapping)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Enum,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import registry
+
+from services.payments.domain.model import (
+    Charge,
+    ChargeStatus,
+    PaymentMethod,
+    PaymentMethodKind,
+    PaymentMethodStatus,
+)
+from shared.messaging.tables import define_messaging_tables
+
+metadata = MetaData()
+mapper_registry = registry(metadata=metadata)
+messaging = define_messaging_tables(metadata)
+
+
+def _enum(e: type, name: str) -> Enum:
+    return Enum(
+        e, name=name, native_enum=False, values_callable=lambda x: [m.value for m in x], length=30
+    )
+
+
+class JsonList(TypeDecorator[list[str]]):
+    """A list of strings stored as JSON text (same column type on SQLite and PostgreSQL)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> str:
+        return json.dumps(list(value or []))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[str]:
+        return list(json.loads(value)) if value else []
+
+
+payment_methods = Table(
+    "payment_methods",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("csn", String(32), nullable=False, index=True),
+    Column("kind", _enum(PaymentMethodKind, "payment_method_kind"), nullable=False),
+    # R-PAY-1: a provider token, brand, last four digits and expiry; never a card number.
+    Column("provider_token", String(200), nullable=False),
+    Column("brand", String(40), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("exp_month", Integer, nullable=True),
+    Column("exp_year", Integer, nullable=True),
+    Column("holder_name", String(200), nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("status", _enum(PaymentMethodStatus, "payment_method_status"), nullable=False),
+)
+
+charges = Table(
+    "charges",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("csn", String(32), nullable=False),
+    Column("invoice_id", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    # One key per invoice and attempt: a payment for one invoice is charged at most once.
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("amount", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payment_method_id", String(64), nullable=False),
+    Column("status", _enum(ChargeStatus, "charge_status"), nullable=False),
+    Column("failure_code", String(64), nullable=True),
+    Column("failure_message", String(500), nullable=True),
+    Column("provider_charge_id", String(200), nullable=True),
+    Column("subscription_ids", JsonList, nullable=False),
+    Column("correlation_id", String(200), nullable=True),
+    Column("causation_id", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_charges_status_updated", "status", "updated_at"),
+    Index("ix_charges_csn_invoice", "csn", "invoice_id"),
+)
+
+
+def start_mappers() -> None:
+    if mapper_registry.mappers:
+        return
+    mapper_registry.map_imperatively(PaymentMethod, payment_methods)
+    mapper_registry.map_imperatively(Charge, charges)
+
+
+start_mappers()

@@ -1,0 +1,30 @@
+"""Loads the demo payment methods (idempotent: existing rows are left alone)."""
+
+from __future__ import annotations
+
+from services.payments.domain.model import PaymentMethod, PaymentMethodKind
+from services.payments.service_layer.uow import PaymentsUnitOfWork
+from shared.demo import demo_accounts
+
+
+async def load(uow: PaymentsUnitOfWork) -> None:
+    async with uow:
+        for account in demo_accounts():
+            for pm in account["payment_methods"]:
+                if await uow.session.get(PaymentMethod, pm["id"]) is not None:
+                    continue
+                uow.payment_methods.add(
+                    PaymentMethod(
+                        id=pm["id"],
+                        csn=account["csn"],
+                        kind=PaymentMethodKind(pm["kind"]),
+                        provider_token=pm["provider_token"],
+                        brand=pm["brand"],
+                        last4=pm["last4"],
+                        exp_month=pm["exp_month"],
+                        exp_year=pm["exp_year"],
+                        holder_name=pm["holder_name"],
+                        is_default=pm["default"],
+                    )
+                )
+        await uow.commit()

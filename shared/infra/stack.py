@@ -1,0 +1,115 @@
+"""Runs the four services and the gateway as real processes: used by `make run` and by the
+end-to-end tests, so that both exercise exactly the same start-up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.infra.kafka import free_port
+
+SERVICE_NAMES = ("subscriptions", "quotes", "invoicing", "payments")
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "subscriptions": 8001,
+    "quotes": 8002,
+    "invoicing": 8003,
+    "payments": 8004,
+}
+
+
+@dataclass
+class Stack:
+    bootstrap_servers: str
+    database_urls: dict[str, str]
+    log_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name in (*SERVICE_NAMES, "gateway"):
+            self.ports.setdefault(name, free_port())
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def _env(self, name: str) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(self.ports[name]),
+            "PYTHONUNBUFFERED": "1",
+            **self.env,
+        }
+        if name == "gateway":
+            env.update({f"{s.upper()}_URL": self.url(s) for s in SERVICE_NAMES})
+        else:
+            env["DATABASE_URL"] = self.database_urls[name]
+        return env
+
+    def start_process(self, name: str) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            env=self._env(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, names: tuple[str, ...], timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        pending = set(names)
+        while pending and time.monotonic() < deadline:
+            for name in list(pending):
+                proc = self.processes[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited with {proc.returncode}; see {self.log_dir}/{name}.log"
+                    )
+                try:
+                    if httpx.get(f"{self.url(name)}/readyz", timeout=1).status_code == 200:
+                        pending.discard(name)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.1)
+        if pending:
+            raise TimeoutError(
+                f"not ready after {timeout}s: {sorted(pending)}; logs in {self.log_dir}"
+            )
+
+    def start(self) -> Stack:
+        for name in SERVICE_NAMES:
+            self.start_process(name)
+        self.wait_ready(SERVICE_NAMES)
+        self.start_process("gateway")
+        self.wait_ready(("gateway",))
+        return self
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.processes.get(name)
+        if proc and proc.poll() is None:
+            proc.send_signal(sig)
+            proc.wait(10)
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.processes.values():
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        self.processes.clear()

@@ -1,0 +1,49 @@
+"""Real parts for the suite: a Kafka-protocol broker and fresh PostgreSQL databases
+(see shared/infra: environment, then testcontainers, then Tansu / SQLite outside CI)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.infra.kafka import kafka_broker
+from shared.infra.postgres import test_databases
+from shared.infra.stack import SERVICE_NAMES
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-run"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests are marked by folder: unit/, integration/, e2e/, contracts/ (unit)."""
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        for marker in ("unit", "integration", "e2e"):
+            if marker in parts:
+                item.add_marker(getattr(pytest.mark, marker))
+        if "contracts" in parts:
+            item.add_marker(pytest.mark.unit)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(artifacts: Path) -> Iterator[str]:
+    with kafka_broker(log_path=artifacts / "broker.log") as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture(scope="session")
+def database_urls(artifacts: Path) -> Iterator[dict[str, str]]:
+    with test_databases([*SERVICE_NAMES, "integration"], artifacts / "sqlite") as urls:
+        if os.environ.get("CI", "").lower() == "true":
+            assert all(u.startswith("postgresql") for u in urls.values()), (
+                "CI must run on PostgreSQL"
+            )
+        yield urls

@@ -1,0 +1,65 @@
+"""Test helpers that read and write topics directly, as another company system would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, min_count: int = 0, timeout: float = 10.0
+) -> list[Any]:
+    """All records of a topic from the beginning (a fresh consumer group each call)."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        idle_rounds = 0
+        while loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            got = [r for rs in batch.values() for r in rs]
+            records.extend(got)
+            idle_rounds = 0 if got else idle_rounds + 1
+            if len(records) >= min_count and idle_rounds >= 3 and consumer.assignment():
+                break
+    finally:
+        await consumer.stop()
+    return records
+
+
+def envelopes(records: list[Any]) -> list[dict[str, Any]]:
+    return [json.loads(r.value) for r in records]
+
+
+async def publish_raw(bootstrap: str, topic: str, value: bytes, key: bytes | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def eventually(check: Any, *, timeout: float = 30.0, interval: float = 0.2) -> Any:
+    """Poll an async check until it returns a truthy value; fail with its last result."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: Any = None
+    while loop.time() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last result: {last!r}")

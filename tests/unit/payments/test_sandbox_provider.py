@@ -1,0 +1,112 @@
+"""The sandbox PSP behaves like a real provider's test mode, with its own ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.payments.adapters.provider import ProviderUnavailable, SandboxProvider
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def provider(tmp_path: Path) -> SandboxProvider:
+    return SandboxProvider(tmp_path / "psp" / "ledger.db")
+
+
+async def _charge(provider: SandboxProvider, token: str, key: str = "invoice:inv-1:attempt:1"):
+    return await provider.charge(idempotency_key=key, token=token, amount=12900, currency="EUR")
+
+
+@pytest.mark.parametrize("token", ["tok_visa", "tok_mastercard", "tok_amex", "tok_paypal"])
+async def test_test_tokens_for_valid_methods_are_charged(
+    provider: SandboxProvider, token: str
+) -> None:
+    result = await _charge(provider, token)
+
+    assert result.status == "succeeded"
+    assert result.provider_charge_id
+    assert result.failure_code is None
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        ("tok_chargeDeclined", "card_declined"),
+        ("tok_chargeDeclinedInsufficientFunds", "insufficient_funds"),
+        ("tok_chargeDeclinedExpiredCard", "expired_card"),
+        ("tok_unknown_to_the_provider", "invalid_token"),
+    ],
+)
+async def test_declining_tokens_fail_with_a_reason_shown_to_the_customer(
+    provider: SandboxProvider, token: str, code: str
+) -> None:
+    result = await _charge(provider, token)
+
+    assert result.status == "failed"
+    assert result.failure_code == code
+    assert result.failure_message  # R-PAY-4: shown as an alert
+
+
+async def test_same_idempotency_key_is_charged_once_and_returns_the_first_result(
+    provider: SandboxProvider,
+) -> None:
+    first = await _charge(provider, "tok_visa")
+    again = await _charge(provider, "tok_visa")
+
+    assert again == first
+    entries = await provider.ledger_entries()
+    assert len(entries) == 1
+    assert entries[0]["idempotency_key"] == "invoice:inv-1:attempt:1"
+    assert entries[0]["amount"] == 12900
+
+
+async def test_a_repeated_key_keeps_its_first_outcome_even_with_another_token(
+    provider: SandboxProvider,
+) -> None:
+    declined = await _charge(provider, "tok_chargeDeclined")
+    retried = await _charge(provider, "tok_visa")
+
+    assert retried == declined
+    assert len(await provider.ledger_entries()) == 1
+
+
+async def test_different_attempts_are_different_charges(provider: SandboxProvider) -> None:
+    await _charge(provider, "tok_chargeDeclined", key="invoice:inv-1:attempt:1")
+    second = await _charge(provider, "tok_visa", key="invoice:inv-1:attempt:2")
+
+    assert second.status == "succeeded"
+    assert len(await provider.ledger_entries()) == 2
+
+
+async def test_timeout_records_the_charge_then_loses_the_answer(provider: SandboxProvider) -> None:
+    with pytest.raises(ProviderUnavailable):
+        await _charge(provider, "tok_timeout")
+
+    entries = await provider.ledger_entries()
+    assert [e["status"] for e in entries] == ["succeeded"]
+
+
+async def test_retrying_a_timed_out_key_returns_the_recorded_charge_without_charging_again(
+    provider: SandboxProvider,
+) -> None:
+    with pytest.raises(ProviderUnavailable):
+        await _charge(provider, "tok_timeout")
+
+    retried = await _charge(provider, "tok_timeout")
+
+    entries = await provider.ledger_entries()
+    assert retried.status == "succeeded"
+    assert len(entries) == 1
+    assert retried.provider_charge_id == entries[0]["provider_charge_id"]
+
+
+async def test_ledger_survives_a_new_provider_instance(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    first = await _charge(SandboxProvider(path), "tok_visa")
+
+    after_restart = await _charge(SandboxProvider(path), "tok_visa")
+
+    assert after_restart == first
