@@ -1,0 +1,128 @@
+"""Renewal rules of one subscription (R-SUB-5, R-SUB-6, R-SUB-7, R-SUB-9, R-SUB-12)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.subscriptions.domain.model import (
+    PaymentMethodKind,
+    PurchaseMethod,
+    RenewalNotAllowed,
+    Status,
+    Subscription,
+    Term,
+    add_months,
+    next_renewal_date,
+)
+
+
+def subscription(**overrides: object) -> Subscription:
+    values: dict[str, object] = {
+        "id": "sub-1",
+        "csn": "5100000001",
+        "team_id": "team-1",
+        "product_code": "CAD",
+        "product_name": "CAD Pro",
+        "seats": 3,
+        "term": Term.ANNUAL,
+        "unit_price_amount": 10_000,
+        "currency": "EUR",
+        "auto_renew": True,
+        "start_date": date(2025, 3, 1),
+        "renewal_date": date(2026, 3, 1),
+        "status": Status.ACTIVE,
+        "purchase_method": PurchaseMethod.ONLINE_DIRECT,
+        "payment_method_id": "pm-1",
+        "payment_method_kind": PaymentMethodKind.CARD,
+    }
+    values.update(overrides)
+    return Subscription(**values)  # type: ignore[arg-type]
+
+
+def test_due_auto_renew_subscription_with_a_card_is_due_on_its_renewal_date() -> None:
+    sub = subscription()
+    assert not sub.is_due_for_auto_renewal(date(2026, 2, 28))
+    assert sub.is_due_for_auto_renewal(date(2026, 3, 1))
+
+
+def test_subscription_with_auto_renew_off_is_never_renewed_automatically_r_sub_5() -> None:
+    assert not subscription(auto_renew=False).is_due_for_auto_renewal(date(2026, 3, 1))
+
+
+def test_subscription_without_a_payment_method_is_not_renewed_automatically_r_sub_5() -> None:
+    sub = subscription(payment_method_id=None, payment_method_kind=None)
+    assert not sub.is_due_for_auto_renewal(date(2026, 3, 1))
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        PaymentMethodKind.BANK_TRANSFER,
+        PaymentMethodKind.ALIPAY,
+        PaymentMethodKind.CONVENIENCE_STORE,
+    ],
+)
+def test_manual_payment_methods_never_renew_automatically_r_sub_9(kind: PaymentMethodKind) -> None:
+    assert not subscription(payment_method_kind=kind).is_due_for_auto_renewal(date(2026, 3, 1))
+
+
+def test_renewal_already_requested_for_this_term_is_not_requested_again() -> None:
+    sub = subscription()
+    sub.request_renewal()
+    assert not sub.is_due_for_auto_renewal(date(2026, 3, 5))
+
+
+def test_paid_renewal_moves_the_date_one_term_from_the_old_date_r_sub_12() -> None:
+    sub = subscription(renewal_date=date(2026, 3, 1))
+    request = sub.request_renewal()
+    assert sub.complete_renewal(request.period_start) == date(2027, 3, 1)
+    assert sub.renewal_date == date(2027, 3, 1) and sub.renewal_pending_for is None
+
+
+def test_a_second_payment_for_the_same_term_changes_nothing() -> None:
+    sub = subscription()
+    request = sub.request_renewal()
+    sub.complete_renewal(request.period_start)
+    assert sub.complete_renewal(request.period_start) is None
+    assert sub.renewal_date == date(2027, 3, 1)
+
+
+def test_trial_cannot_be_renewed_r_sub_6() -> None:
+    with pytest.raises(RenewalNotAllowed) as err:
+        subscription(status=Status.TRIAL).request_renewal()
+    assert err.value.code == "trial_not_renewable"
+
+
+def test_expired_subscription_cannot_be_renewed_r_sub_7() -> None:
+    with pytest.raises(RenewalNotAllowed) as err:
+        subscription(status=Status.EXPIRED).request_renewal()
+    assert err.value.code == "subscription_not_renewable"
+    assert "buy a new one" in err.value.message
+
+
+def test_payment_error_is_recorded_and_cleared_by_the_renewal() -> None:
+    sub = subscription()
+    request = sub.request_renewal()
+    sub.record_payment_error("card_declined")
+    assert sub.payment_error == "card_declined"
+    sub.complete_renewal(request.period_start)
+    assert sub.payment_error is None
+
+
+@pytest.mark.parametrize(
+    ("start", "term", "expected"),
+    [
+        (date(2026, 1, 31), Term.MONTHLY, date(2026, 2, 28)),
+        (date(2028, 1, 31), Term.MONTHLY, date(2028, 2, 29)),
+        (date(2026, 12, 15), Term.MONTHLY, date(2027, 1, 15)),
+        (date(2028, 2, 29), Term.ANNUAL, date(2029, 2, 28)),
+        (date(2026, 5, 10), Term.THREE_YEAR, date(2029, 5, 10)),
+    ],
+)
+def test_next_renewal_date_adds_one_term_clamped_to_month_end(
+    start: date, term: Term, expected: date
+) -> None:
+    assert next_renewal_date(start, term) == expected
+    assert add_months(start, term.months) == expected
