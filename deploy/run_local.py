@@ -24,7 +24,10 @@ def main() -> None:
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
     stop = {"now": False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    # Ctrl-C reaches us twice (terminal group + `uv run` forwarding it): a flag, not an exception,
+    # so that a second signal cannot cut the clean-up short.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.update(now=True))
     with kafka_broker(log_path=var / "broker.log") as bootstrap:
         stack = Stack(
             bootstrap_servers=bootstrap,
@@ -43,12 +46,12 @@ def main() -> None:
             },
         )
         try:
-            stack.start()
+            stack.start()  # a signal during start-up is honoured right after
             settings = GatewaySettings()
             print(f"\nBilling & Orders is up (broker {bootstrap}, logs in {var / 'logs'}):")
-            print(f"  gateway     {stack.url('gateway')}   API docs: {stack.url('gateway')}/docs")
+            print(f"  gateway       {stack.url('gateway')}   API docs: {stack.url('gateway')}/docs")
             for s in SERVICE_NAMES:
-                print(f"  {s:<12}{stack.url(s)}")
+                print(f"  {s:<14}{stack.url(s)}")
             print("\nDemo users (token: make token SUBJECT=<user>):")
             for account in demo_accounts():
                 for u in account["users"]:
@@ -69,11 +72,12 @@ def main() -> None:
                         print(f"{name} exited ({proc.returncode}); see {var / 'logs' / name}.log")
                         stop["now"] = True
                 time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
         finally:
-            print("\nstopping…")
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_IGN)
+            print("\nstopping…", flush=True)
             stack.stop()
+            print("stopped.", flush=True)
 
 
 if __name__ == "__main__":
