@@ -50,6 +50,13 @@ from shared.infra.postgres import test_databases
 from shared.infra.stack import SERVICE_NAMES, Stack
 
 SUBS_PER_ACCOUNT = 40
+STAGES = (
+    "renewal-requested",
+    "invoice-issued",
+    "payment-succeeded",
+    "invoice-paid",
+    "subscription-renewed",
+)
 
 
 async def seed(urls: dict[str, str], count: int) -> None:
@@ -121,30 +128,37 @@ async def seed(urls: dict[str, str], count: int) -> None:
             await engine.dispose()
 
 
-async def collect(bootstrap: str, count: int, timeout: float) -> dict[str, dict[str, datetime]]:
-    """Read renewal-requested and subscription-renewed until every subscription was renewed."""
+async def drain(bootstrap: str, topic: str, until: int, deadline: float) -> dict[str, datetime]:
+    """occurred_at of each bench event on one topic, read until `until` events were seen."""
     consumer = AIOKafkaConsumer(
-        "renewal-requested",
-        "subscription-renewed",
+        topic,
         bootstrap_servers=bootstrap,
         group_id=f"bench-{uuid.uuid4().hex[:6]}",
         auto_offset_reset="earliest",
+        metadata_max_age_ms=500,
     )
     await consumer.start()
-    seen: dict[str, dict[str, datetime]] = {"renewal-requested": {}, "subscription-renewed": {}}
-    deadline = time.monotonic() + timeout
+    seen: dict[str, datetime] = {}
     try:
-        while len(seen["subscription-renewed"]) < count and time.monotonic() < deadline:
+        while len(seen) < until and time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for r in records:
                     env = json.loads(r.value)
-                    if env["key"].startswith("sub-bench-"):
-                        seen[r.topic].setdefault(
-                            env["key"], datetime.fromisoformat(env["occurred_at"])
-                        )
+                    if env["data"].get("csn", "").startswith("B0"):
+                        seen.setdefault(env["key"], datetime.fromisoformat(env["occurred_at"]))
     finally:
         await consumer.stop()
     return seen
+
+
+async def collect(bootstrap: str, count: int, timeout: float) -> dict[str, dict[str, datetime]]:
+    """Wait until every subscription was renewed, then read each stage's events."""
+    deadline = time.monotonic() + timeout
+    renewed = await drain(bootstrap, "subscription-renewed", count, deadline)
+    seen = {
+        topic: await drain(bootstrap, topic, count, time.monotonic() + 30) for topic in STAGES[:-1]
+    }
+    return {**seen, "subscription-renewed": renewed}
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -217,6 +231,11 @@ def main() -> None:
                 f"latency renewal-requested→subscription-renewed: p50 {statistics.median(latencies):.0f} ms, "
                 f"p99 {percentile(latencies, 99):.0f} ms, max {max(latencies):.0f} ms"
             )
+            start = min(requested.values())
+            for topic in STAGES:
+                times = list(seen[topic].values())
+                last = f"last at +{(max(times) - start).total_seconds():6.2f}s" if times else ""
+                print(f"  {topic:<21} {len(times):>6} events {last}")
             print(
                 "peak RSS: "
                 + ", ".join(
