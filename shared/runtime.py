@@ -19,7 +19,9 @@ from sqlalchemy import MetaData, text
 
 from shared.clock import AdjustableClock
 from shared.db import UnitOfWork, create_engine, session_factory, upgrade_to_head
+from shared.events import TOPICS, dead_letter_topic
 from shared.http import install_error_handlers, internal_auth, request_id
+from shared.infra.kafka import ensure_topics
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
@@ -114,6 +116,11 @@ class Service(Generic[U]):
         delay = 0.5
         while True:
             try:
+                await ensure_topics(
+                    self.settings.kafka_bootstrap_servers,
+                    [t for topic in TOPICS for t in (topic, dead_letter_topic(topic))],
+                    self.settings.kafka_topic_partitions,
+                )
                 await self.broker.start()
                 self.broker_connected = True
                 return

@@ -21,6 +21,9 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(default=8001, ge=1, le=65535)
     database_url: str = ""
     kafka_bootstrap_servers: str = ""
+    kafka_topic_partitions: int = Field(
+        default=6, ge=1, le=1000, description="For topics this service creates"
+    )
     internal_token: str = DEV_INTERNAL_TOKEN
     outbox_poll_seconds: float = Field(default=0.05, gt=0, le=10)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)

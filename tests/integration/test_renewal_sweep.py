@@ -1,0 +1,74 @@
+"""The renewal sweep with two replicas at once (R-SUB-5): every due subscription is requested
+exactly once, whichever replica locks it (FOR UPDATE SKIP LOCKED)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.subscriptions.adapters.orm import messaging, subscriptions
+from services.subscriptions.domain.model import (
+    PaymentMethodKind,
+    PurchaseMethod,
+    Status,
+    Subscription,
+    Term,
+)
+from services.subscriptions.service_layer.handlers import sweep_due_renewals
+from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
+from shared.clock import SystemClock
+from shared.db import session_factory
+
+
+async def test_two_replicas_sweeping_at_once_request_each_renewal_once(
+    clean_messaging: AsyncEngine,
+) -> None:
+    sessions = session_factory(clean_messaging)
+    clock = SystemClock()
+    today = clock.today()
+
+    def uow() -> SubscriptionsUnitOfWork:
+        return SubscriptionsUnitOfWork(sessions, clock, "subscriptions", messaging)
+
+    async with clean_messaging.begin() as conn:
+        await conn.execute(delete(subscriptions))
+    async with uow() as u:
+        for n in range(120):
+            u.subscriptions.add(
+                Subscription(
+                    id=f"sub-sweep-{n:03d}",
+                    csn="5100000009",
+                    team_id="t",
+                    product_code="CAD",
+                    product_name="CAD Pro",
+                    seats=1,
+                    term=Term.MONTHLY,
+                    unit_price_amount=1000,
+                    currency="EUR",
+                    auto_renew=n % 4 != 0,
+                    start_date=today - timedelta(days=30),
+                    renewal_date=today - timedelta(days=n % 3),
+                    status=Status.ACTIVE,
+                    purchase_method=PurchaseMethod.ONLINE_DIRECT,
+                    payment_method_id="pm",
+                    payment_method_kind=PaymentMethodKind.CARD,
+                )
+            )
+        await u.commit()
+
+    async def replica() -> None:
+        while await sweep_due_renewals(uow(), batch_size=7):
+            pass
+
+    await asyncio.gather(replica(), replica())
+    await replica()  # a later sweep finds nothing left to request
+
+    async with clean_messaging.connect() as conn:
+        payloads = (await conn.scalars(select(messaging.outbox.c.payload))).all()
+    requested = [json.loads(p)["data"]["subscription_id"] for p in payloads]
+    assert len(requested) == 90  # every auto-renew one (3 in 4), none twice
+    assert len(set(requested)) == 90
