@@ -6,7 +6,6 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +25,7 @@ from services.invoicing.domain.model import (
     InvoiceStatus,
     TaxRate,
 )
+from shared.db import str_enum
 from shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
@@ -71,13 +71,7 @@ invoices = Table(
     Column("number", String(50), nullable=False, unique=True),
     Column(
         "status",
-        Enum(
-            InvoiceStatus,
-            name="invoice_status",
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(InvoiceStatus, "invoice_status", length=20),
         nullable=False,
     ),
     Column("currency", String(3), nullable=False),

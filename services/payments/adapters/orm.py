@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    Enum,
     Index,
     Integer,
     MetaData,
@@ -28,17 +27,12 @@ from services.payments.domain.model import (
     PaymentMethodKind,
     PaymentMethodStatus,
 )
+from shared.db import str_enum
 from shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = define_messaging_tables(metadata)
-
-
-def _enum(e: type, name: str) -> Enum:
-    return Enum(
-        e, name=name, native_enum=False, values_callable=lambda x: [m.value for m in x], length=30
-    )
 
 
 class JsonList(TypeDecorator[list[str]]):
@@ -59,7 +53,7 @@ payment_methods = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("csn", String(32), nullable=False, index=True),
-    Column("kind", _enum(PaymentMethodKind, "payment_method_kind"), nullable=False),
+    Column("kind", str_enum(PaymentMethodKind, "payment_method_kind"), nullable=False),
     # R-PAY-1: a provider token, brand, last four digits and expiry; never a card number.
     Column("provider_token", String(200), nullable=False),
     Column("brand", String(40), nullable=False),
@@ -68,7 +62,7 @@ payment_methods = Table(
     Column("exp_year", Integer, nullable=True),
     Column("holder_name", String(200), nullable=False),
     Column("is_default", Boolean, nullable=False),
-    Column("status", _enum(PaymentMethodStatus, "payment_method_status"), nullable=False),
+    Column("status", str_enum(PaymentMethodStatus, "payment_method_status"), nullable=False),
 )
 
 charges = Table(
@@ -83,7 +77,7 @@ charges = Table(
     Column("amount", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("payment_method_id", String(64), nullable=False),
-    Column("status", _enum(ChargeStatus, "charge_status"), nullable=False),
+    Column("status", str_enum(ChargeStatus, "charge_status"), nullable=False),
     Column("failure_code", String(64), nullable=True),
     Column("failure_message", String(500), nullable=True),
     Column("provider_charge_id", String(200), nullable=True),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Enum, Index, Integer, MetaData, String, Table
+from sqlalchemy import Boolean, Column, Date, Index, Integer, MetaData, String, Table
 from sqlalchemy.orm import registry
 
 from services.subscriptions.domain.model import (
@@ -13,17 +13,12 @@ from services.subscriptions.domain.model import (
     Team,
     Term,
 )
+from shared.db import str_enum
 from shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = define_messaging_tables(metadata)
-
-
-def _enum(e: type, name: str) -> Enum:
-    return Enum(
-        e, name=name, native_enum=False, values_callable=lambda x: [m.value for m in x], length=30
-    )
 
 
 teams = Table(
@@ -44,16 +39,18 @@ subscriptions = Table(
     Column("product_code", String(64), nullable=False),
     Column("product_name", String(200), nullable=False),
     Column("seats", Integer, nullable=False),
-    Column("term", _enum(Term, "term"), nullable=False),
+    Column("term", str_enum(Term, "term"), nullable=False),
     Column("unit_price_amount", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("auto_renew", Boolean, nullable=False),
     Column("start_date", Date, nullable=False),
     Column("renewal_date", Date, nullable=False),
-    Column("status", _enum(Status, "subscription_status"), nullable=False),
-    Column("purchase_method", _enum(PurchaseMethod, "purchase_method"), nullable=False),
+    Column("status", str_enum(Status, "subscription_status"), nullable=False),
+    Column("purchase_method", str_enum(PurchaseMethod, "purchase_method"), nullable=False),
     Column("payment_method_id", String(64), nullable=True),
-    Column("payment_method_kind", _enum(PaymentMethodKind, "payment_method_kind"), nullable=True),
+    Column(
+        "payment_method_kind", str_enum(PaymentMethodKind, "payment_method_kind"), nullable=True
+    ),
     Column("partner_csn", String(32), nullable=True),
     Column("assigned_to", String(200), nullable=True),
     Column("renewal_pending_for", Date, nullable=True),
