@@ -47,7 +47,7 @@ from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from shared.infra.kafka import kafka_broker
 from shared.infra.postgres import test_databases
-from shared.infra.stack import SERVICE_NAMES, Stack
+from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
 
 SUBS_PER_ACCOUNT = 40
 STAGES = (
@@ -191,14 +191,7 @@ def main() -> None:
             bootstrap_servers=bootstrap,
             database_urls=urls,
             log_dir=work / "logs",
-            env={
-                "ENVIRONMENT": "test",
-                "DEV_CLOCK_ENABLED": "true",
-                "RENEWAL_SWEEP_SECONDS": "0.5",
-                "CHARGE_PROCESSOR_SECONDS": "0.1",
-                "SANDBOX_LEDGER_PATH": str(work / "ledger.db"),
-                "LOG_LEVEL": "WARNING",
-            },
+            env={**settings_under_test(work / "ledger.db"), "LOG_LEVEL": "WARNING"},
         ).start()
         try:
             asyncio.run(seed(urls, args.count))

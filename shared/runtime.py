@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -94,10 +94,6 @@ class Service(Generic[U]):
             return job
 
         return register
-
-    async def committed(self) -> None:
-        """Called after a commit that wrote outbox rows: publish without waiting for a poll."""
-        self.relay.wake()
 
     # --- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -252,6 +248,3 @@ async def uow_for_request(request: Request) -> AsyncIterator[UnitOfWork]:
     async with service.uow(correlation_id=request_id(request)) as uow:
         yield uow
     service.relay.wake()
-
-
-ServiceDep = Annotated[Service[Any], Depends(service_of)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -55,8 +56,10 @@ def _route(router: APIRouter, method: str, path: str, service: str, summary: str
     async def endpoint(request: Request, principal: PrincipalDep) -> Response:
         return await forward(request, principal, service, request.url.path)
 
-    endpoint.__name__ = f"{method.lower()}_{service}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '').replace('-', '_')}"
-    router.add_api_route(path, endpoint, methods=[method], summary=summary, tags=[service])
+    operation_id = re.sub(r"\W+", "_", f"{method} {path}".lower()).strip("_")  # get_v1_invoices
+    router.add_api_route(
+        path, endpoint, methods=[method], summary=summary, tags=[service], operation_id=operation_id
+    )
 
 
 def api_router() -> APIRouter:

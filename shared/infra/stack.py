@@ -25,6 +25,17 @@ DEFAULT_PORTS = {
 }
 
 
+def settings_under_test(ledger_path: Path) -> dict[str, str]:
+    """Settings for a stack under test or bench: fast sweeps and a clock that may move."""
+    return {
+        "ENVIRONMENT": "test",
+        "DEV_CLOCK_ENABLED": "true",
+        "RENEWAL_SWEEP_SECONDS": "0.5",
+        "CHARGE_PROCESSOR_SECONDS": "0.1",
+        "SANDBOX_LEDGER_PATH": str(ledger_path),
+    }
+
+
 @dataclass
 class Stack:
     bootstrap_servers: str

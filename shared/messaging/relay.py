@@ -13,7 +13,7 @@ import zlib
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
@@ -140,8 +140,6 @@ class OutboxRelay:
 
 async def pending_count(engine: AsyncEngine, table: Table) -> int:
     async with engine.connect() as conn:
-        from sqlalchemy import func
-
         return int(
             await conn.scalar(
                 select(func.count()).select_from(table).where(table.c.published_at.is_(None))

@@ -8,7 +8,7 @@ import pytest
 
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
-from shared.infra.stack import Stack
+from shared.infra.stack import Stack, settings_under_test
 
 
 @pytest.fixture(scope="session")
@@ -18,14 +18,7 @@ def stack(kafka_bootstrap: str, database_urls: dict[str, str], artifacts: Path) 
         bootstrap_servers=kafka_bootstrap,
         database_urls=database_urls,
         log_dir=artifacts / "logs",
-        env={
-            "ENVIRONMENT": "test",
-            "LOAD_DEMO_DATA": "true",
-            "DEV_CLOCK_ENABLED": "true",
-            "RENEWAL_SWEEP_SECONDS": "0.5",
-            "CHARGE_PROCESSOR_SECONDS": "0.1",
-            "SANDBOX_LEDGER_PATH": str(artifacts / "sandbox-psp-ledger.db"),
-        },
+        env={**settings_under_test(artifacts / "sandbox-psp-ledger.db"), "LOAD_DEMO_DATA": "true"},
     )
     s.start()
     try:

@@ -3,7 +3,6 @@ a malformed one is parked for the dead-letter topic with its error."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -13,25 +12,40 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.subscriptions.adapters.orm import messaging
 from shared.clock import SystemClock
 from shared.db import UnitOfWork, session_factory
-from shared.events import Envelope, InvoicePaid, SubscriptionRenewed
+from shared.events import Envelope, EventData, InvoicePaid, SubscriptionRenewed
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.outbox import build_envelope
 from tests.integration.test_outbox_relay import renewed
 
 
-def consumer_on(engine: AsyncEngine, effects: list[str]) -> tuple[EventConsumer, Any]:
+def consumer_on(engine: AsyncEngine, max_attempts: int = 3) -> EventConsumer:
     sessions = session_factory(engine)
 
     def uow(**kw: Any) -> UnitOfWork:
         return UnitOfWork(sessions, SystemClock(), "test", messaging, **kw)
 
-    consumer = EventConsumer(KafkaBroker("127.0.0.1:1"), uow, "it-consumer", retry_delay_seconds=0)
+    return EventConsumer(
+        KafkaBroker("127.0.0.1:1"),
+        uow,
+        "it-consumer",
+        max_attempts=max_attempts,
+        retry_delay_seconds=0,
+    )
 
+
+def recording_handler(effects: list[str]) -> Any:
     async def handler(event: SubscriptionRenewed, envelope: Envelope, uow: UnitOfWork) -> None:
         effects.append(event.invoice_id)
         uow.publish(renewed(event.subscription_id, 99))  # an effect that lands in the database
 
-    return consumer, handler
+    return handler
+
+
+def on_the_wire(event: EventData) -> bytes:
+    envelope = build_envelope(
+        event, producer="test", clock=SystemClock(), correlation_id=None, causation_id=None
+    )
+    return envelope.model_dump_json().encode()
 
 
 async def _outbox_topics(engine: AsyncEngine) -> list[str]:
@@ -43,18 +57,8 @@ async def test_redelivered_event_changes_nothing_the_second_time(
     clean_messaging: AsyncEngine,
 ) -> None:
     effects: list[str] = []
-    consumer, handler = consumer_on(clean_messaging, effects)
-    raw = (
-        build_envelope(
-            renewed("sub-x", 1),
-            producer="test",
-            clock=SystemClock(),
-            correlation_id=None,
-            causation_id=None,
-        )
-        .model_dump_json()
-        .encode()
-    )
+    consumer, handler = consumer_on(clean_messaging), recording_handler(effects)
+    raw = on_the_wire(renewed("sub-x", 1))
 
     await consumer.process(SubscriptionRenewed, handler, raw)
     await consumer.process(SubscriptionRenewed, handler, raw)
@@ -65,18 +69,8 @@ async def test_redelivered_event_changes_nothing_the_second_time(
 
 async def test_malformed_payload_is_parked_with_its_error(clean_messaging: AsyncEngine) -> None:
     effects: list[str] = []
-    consumer, handler = consumer_on(clean_messaging, effects)
-    wrong_type = (
-        build_envelope(
-            renewed("sub-y", 2),
-            producer="test",
-            clock=SystemClock(),
-            correlation_id=None,
-            causation_id=None,
-        )
-        .model_dump_json()
-        .encode()
-    )
+    consumer, handler = consumer_on(clean_messaging), recording_handler(effects)
+    wrong_type = on_the_wire(renewed("sub-y", 2))
 
     await consumer.process(SubscriptionRenewed, handler, b"\x00 not json")
     await consumer.process(InvoicePaid, handler, wrong_type)  # right JSON, wrong contract
@@ -92,32 +86,14 @@ async def test_malformed_payload_is_parked_with_its_error(clean_messaging: Async
 async def test_handler_that_keeps_failing_is_parked_after_bounded_retries(
     clean_messaging: AsyncEngine,
 ) -> None:
-    sessions = session_factory(clean_messaging)
     calls: list[int] = []
 
     async def broken(event: SubscriptionRenewed, envelope: Envelope, uow: UnitOfWork) -> None:
         calls.append(1)
         raise ValueError("a bug in the handler")
 
-    consumer = EventConsumer(
-        KafkaBroker("127.0.0.1:1"),
-        lambda **kw: UnitOfWork(sessions, SystemClock(), "test", messaging, **kw),
-        "it-consumer",
-        max_attempts=3,
-        retry_delay_seconds=0,
-    )
-    raw = (
-        build_envelope(
-            renewed("sub-z", 3),
-            producer="test",
-            clock=SystemClock(),
-            correlation_id=None,
-            causation_id=uuid.uuid4().hex,
-        )
-        .model_dump_json()
-        .encode()
-    )
-    await consumer.process(SubscriptionRenewed, broken, raw)
+    consumer = consumer_on(clean_messaging, max_attempts=3)
+    await consumer.process(SubscriptionRenewed, broken, on_the_wire(renewed("sub-z", 3)))
 
     assert len(calls) == 3
     assert await _outbox_topics(clean_messaging) == ["subscription-renewed.dlq"]

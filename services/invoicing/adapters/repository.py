@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.invoicing.adapters.orm import invoice_sequences
+from services.invoicing.adapters.orm import invoice_sequences, invoices
 from services.invoicing.domain.model import Customer, Invoice, TaxRate
 
 
@@ -26,8 +26,12 @@ class InvoiceRepository:
             select(Invoice).where(Invoice.id == invoice_id).with_for_update()  # type: ignore[arg-type]
         )
 
-    async def by_source(self, source_key: str) -> Invoice | None:
-        return await self.session.scalar(select(Invoice).where(Invoice.source_key == source_key))  # type: ignore[arg-type]
+    async def exists_for_source(self, source_key: str) -> bool:
+        """One invoice per source (renewal, quote…); source_key is also unique in the table."""
+        found = await self.session.scalar(
+            select(invoices.c.id).where(invoices.c.source_key == source_key)
+        )
+        return found is not None
 
     async def list(
         self, csn: str, *, limit: int, offset: int, status: str | None = None

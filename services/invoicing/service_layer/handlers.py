@@ -40,7 +40,7 @@ async def issue_renewal_invoice(
 ) -> None:
     """Invoice one renewal term, with tax from the billing address (R-INV-5)."""
     source_key = f"renewal:{event.renewal_id}"
-    if await uow.invoices.by_source(source_key) is not None:
+    if await uow.invoices.exists_for_source(source_key):
         return  # the same renewal asked twice: one invoice (source_key is also unique)
     customer = await uow.customers.get(event.csn)
     if customer is None:
