@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: install run test test-unit lint token advance-clock bench clean
+.PHONY: install run test test-unit lint token advance-clock bench bench-subscriptions bench-payments bench-dashboard fuzz clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -40,6 +40,18 @@ advance-clock: install  ## move every service's clock forward: make advance-cloc
 
 bench: install  ## renewal throughput and latency on PostgreSQL + the real broker
 	$(RUN) python -m bench.renewals $(ARGS)
+
+bench-subscriptions: install  ## 10,000-subscription list page and 100-item bulk toggle latency
+	$(RUN) python -m bench.subscriptions $(ARGS)
+
+bench-payments: install  ## charge processor throughput, 1 and 2 replicas, never charging twice
+	$(RUN) python -m bench.payments $(ARGS)
+
+bench-dashboard: install  ## dashboard p50/p99 and requests/s, 1,000 subscriptions, PostgreSQL
+	$(RUN) python -m bench.dashboard $(ARGS)
+
+fuzz: install  ## schemathesis against the gateway's OpenAPI on a fresh stack; fails on any 5xx
+	$(RUN) python -m bench.fuzz $(ARGS)
 
 clean:
 	rm -rf var .pytest_cache

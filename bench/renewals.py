@@ -37,6 +37,7 @@ from services.subscriptions.domain.model import (
     PaymentMethodKind as SubPaymentKind,
 )
 from services.subscriptions.domain.model import (
+    PaymentMethodView,
     PurchaseMethod,
     Status,
     Subscription,
@@ -57,6 +58,19 @@ STAGES = (
     "invoice-paid",
     "subscription-renewed",
 )
+
+
+def card_view(csn: str, kind: SubPaymentKind) -> PaymentMethodView:
+    return PaymentMethodView(
+        id=f"pm-{csn}",
+        csn=csn,
+        kind=kind,
+        label="Visa •••• 4242",
+        recurring=True,
+        valid=True,
+        active=True,
+        version_at="0000",
+    )
 
 
 async def seed(urls: dict[str, str], count: int) -> None:
@@ -119,9 +133,10 @@ async def seed(urls: dict[str, str], count: int) -> None:
                         status=Status.ACTIVE,
                         purchase_method=PurchaseMethod.ONLINE_DIRECT,
                         payment_method_id=f"pm-{csn}",
-                        payment_method_kind=SubPaymentKind.CARD,
                     )
                 )
+            for csn in accounts:  # what payment-method-changed would have told it
+                uow.subscriptions.add(card_view(csn, SubPaymentKind.CARD))
             await uow.commit()
     finally:
         for engine in engines.values():

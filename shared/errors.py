@@ -8,10 +8,19 @@ class DomainError(Exception):
 
     status = 409
 
-    def __init__(self, code: str, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        # Response headers that belong with the error (Retry-After, WWW-Authenticate).
+        self.headers: dict[str, str] = dict(headers or {})
         if status is not None:
             self.status = status
 

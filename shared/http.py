@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -27,6 +28,8 @@ from shared.principal import (
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+# A caller's request id is kept when it is a sane token; otherwise a fresh one is made.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
 
 class Problem(BaseModel):
@@ -46,7 +49,9 @@ def problem(
     detail: str,
     request: Request,
     errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    rid = getattr(request.state, "request_id", None)
     body = Problem(
         type=f"https://docs.billing.example/errors/{code}",
         title=code.replace("_", " "),
@@ -54,16 +59,20 @@ def problem(
         code=code,
         detail=detail,
         instance=request.url.path,
-        request_id=getattr(request.state, "request_id", None),
+        request_id=rid,
         errors=errors,
     )
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM)
+    # Set here too: a 500 is rendered outside the request-id middleware.
+    headers = {**(headers or {}), **({HEADER_REQUEST_ID: rid} if rid else {})}
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM, headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.message, request)
+        return problem(exc.status, exc.code, exc.message, request, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -84,7 +93,11 @@ def install_error_handlers(app: FastAPI) -> None:
             405: "method_not_allowed",
         }
         return problem(
-            exc.status_code, code.get(exc.status_code, "http_error"), str(exc.detail), request
+            exc.status_code,
+            code.get(exc.status_code, "http_error"),
+            str(exc.detail),
+            request,
+            headers=dict(exc.headers or {}),
         )
 
     @app.exception_handler(Exception)
@@ -94,7 +107,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.middleware("http")
     async def _request_id(request: Request, call_next: Any) -> Any:
-        rid = request.headers.get(HEADER_REQUEST_ID) or str(uuid.uuid4())
+        given = request.headers.get(HEADER_REQUEST_ID, "")
+        rid = given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
         request.state.request_id = rid
         response = await call_next(request)
         response.headers[HEADER_REQUEST_ID] = rid

@@ -12,6 +12,8 @@ class Role(StrEnum):
     BUYER = "buyer"
     USER = "user"
     PARTNER = "partner"
+    # Vendor staff acting on one customer account (issues credit notes); not a customer role.
+    BILLING_AGENT = "billing_agent"
 
 
 # Billing data is hidden from plain users (R-ROLE-1).

@@ -21,6 +21,7 @@ from shared.clock import AdjustableClock
 from shared.db import UnitOfWork, create_engine, session_factory, upgrade_to_head
 from shared.events import TOPICS, dead_letter_topic
 from shared.http import install_error_handlers, internal_auth, request_id
+from shared.idempotency import IdempotencyMiddleware, IdempotencyStore
 from shared.infra.kafka import ensure_topics
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
@@ -70,11 +71,22 @@ class Service(Generic[U]):
             batch_size=settings.outbox_batch_size,
         )
         self.consumer.after_commit = self.relay.wake
+        self.idempotency = IdempotencyStore(
+            self.engine,
+            tables.idempotency_keys,
+            self.clock,
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            lease=timedelta(seconds=settings.idempotency_lease_seconds),
+        )
         self.jobs: list[tuple[str, float, Job]] = []
         self.on_startup: list[Job] = []
         self.routers: list[APIRouter] = []
         self.broker_connected = False
         self._tasks: list[asyncio.Task[Any]] = []
+
+        @self.periodic("idempotency-purge", settings.idempotency_purge_seconds)
+        async def purge_idempotency_keys(svc: Service[Any]) -> None:
+            await svc.idempotency.purge_expired()
 
     def uow(self, correlation_id: str | None = None, causation_id: str | None = None) -> U:
         return self.uow_class(
@@ -117,7 +129,7 @@ class Service(Generic[U]):
                     [t for topic in TOPICS for t in (topic, dead_letter_topic(topic))],
                     self.settings.kafka_topic_partitions,
                 )
-                await self.broker.start()
+                await self._start_subscribers_together()
                 self.broker_connected = True
                 return
             except Exception as exc:
@@ -126,6 +138,15 @@ class Service(Generic[U]):
                     await self.broker.stop()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5)
+
+    async def _start_subscribers_together(self) -> None:
+        """broker.start() joins one consumer group after another, and each first join waits
+        for the broker's initial rebalance delay (~3-5 s): start them concurrently instead."""
+        await self.broker.connect()
+        await asyncio.gather(*(sub.start() for sub in self.broker.subscribers))
+        for pub in self.broker.publishers:
+            await pub.start()
+        self.broker.running = True
 
     async def _loop(self, name: str, every: float, job: Job) -> None:
         while True:
@@ -160,6 +181,13 @@ class Service(Generic[U]):
 
         app = FastAPI(title=f"Billing & Orders — {self.name}", version="1.0.0", lifespan=lifespan)
         app.state.service = self
+        # Inside the request-id middleware (installed next), so that replays carry the id too.
+        app.add_middleware(
+            IdempotencyMiddleware,
+            store=self.idempotency,
+            internal_token=self.settings.internal_token,
+            wait_seconds=self.settings.idempotency_wait_seconds,
+        )
         install_error_handlers(app)
         app.include_router(self._ops_router())
         guarded = [Depends(internal_auth(self.settings.internal_token))]

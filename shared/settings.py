@@ -28,6 +28,16 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.05, gt=0, le=10)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    idempotency_ttl_hours: float = Field(
+        default=24, ge=24, le=24 * 30, description="How long an Idempotency-Key is kept"
+    )
+    idempotency_wait_seconds: float = Field(
+        default=10, ge=0, le=60, description="How long a duplicate waits for the first request"
+    )
+    idempotency_lease_seconds: float = Field(
+        default=60, gt=0, le=3600, description="After this, a key whose request died is retaken"
+    )
+    idempotency_purge_seconds: float = Field(default=600, gt=0, description="Purge period")
     dev_clock_enabled: bool = False
     load_demo_data: bool = False
     log_level: str = "INFO"

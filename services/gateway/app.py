@@ -7,77 +7,69 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from services.gateway.auth import PrincipalDep
+from services.gateway.auth import keyring
 from services.gateway.config import SERVICES, GatewaySettings
-from shared.http import install_error_handlers, request_id
-from shared.principal import HEADER_INTERNAL_TOKEN, HEADER_REQUEST_ID, to_headers
+from services.gateway.dashboard import dashboard_router
+from services.gateway.openapi import ServiceSchemas, build_document
+from services.gateway.policy import authorise
+from services.gateway.proxy import forward
+from services.gateway.ratelimit import CallerDep, RateLimiter
+from services.gateway.routes import ROUTES, Route
+from shared.http import install_error_handlers
+from shared.principal import HEADER_INTERNAL_TOKEN, HEADER_REQUEST_ID
 
 log = logging.getLogger(__name__)
-_PASS_HEADERS = ("content-type",)
+DESCRIPTION = """Subscriptions, renewals, quotes, invoices and payments of one customer account.
+
+**Authentication**: `Authorization: Bearer <JWT>` from the identity provider (RS256; in
+development `make token`). Claims: `sub`, `csn` (customer account), `roles`, `partner_csn`.
+
+**Roles**: each operation names the roles that may call it (`docs/roles.md`); others get 403.
+Objects of another account are 404, never 403.
+
+**Errors**: RFC 9457 `application/problem+json` with a stable `code`; every response carries
+`X-Request-Id` (send your own to correlate; it becomes the events' correlation id).
+
+**Idempotency**: POSTs that create or pay accept `Idempotency-Key`; a repeat within 24 h gets
+the first response (header `Idempotent-Replayed: true`).
+
+**Rate limits**: per caller (subject + account) and per gateway replica; 429 with `Retry-After`.
+"""
 
 
-async def forward(request: Request, principal: PrincipalDep, service: str, path: str) -> Response:
-    settings: GatewaySettings = request.app.state.settings
-    client: httpx.AsyncClient = request.app.state.http
-    headers = {
-        **to_headers(principal),
-        HEADER_INTERNAL_TOKEN: settings.internal_token,
-        HEADER_REQUEST_ID: request_id(request),
-    }
-    if ct := request.headers.get("content-type"):
-        headers["content-type"] = ct
-    try:
-        upstream = await client.request(
-            request.method,
-            f"{settings.service_url(service)}{path}",
-            params=list(request.query_params.multi_items()),
-            content=await request.body(),
-            headers=headers,
-        )
-    except httpx.HTTPError as exc:
-        log.warning("%s unavailable: %r", service, exc)
-        raise HTTPException(
-            503, f"The {service} service is unavailable; try again shortly."
-        ) from exc
-    passed = {k: v for k, v in upstream.headers.items() if k.lower() in _PASS_HEADERS}
-    return Response(upstream.content, status_code=upstream.status_code, headers=passed)
+def _add(router: APIRouter, route: Route) -> None:
+    async def endpoint(request: Request, principal: CallerDep) -> Response:
+        authorise(principal, route.action)
+        return await forward(request, principal, route)
 
-
-def _route(router: APIRouter, method: str, path: str, service: str, summary: str) -> None:
-    async def endpoint(request: Request, principal: PrincipalDep) -> Response:
-        return await forward(request, principal, service, request.url.path)
-
-    operation_id = re.sub(r"\W+", "_", f"{method} {path}".lower()).strip("_")  # get_v1_invoices
+    # Stable operation ids for generated clients: get_v1_invoices_invoice_id
+    operation_id = re.sub(r"\W+", "_", f"{route.method} {route.path}".lower()).strip("_")
     router.add_api_route(
-        path, endpoint, methods=[method], summary=summary, tags=[service], operation_id=operation_id
+        route.path,
+        endpoint,
+        methods=[route.method],
+        summary=route.summary,
+        tags=[route.service],
+        operation_id=operation_id,
     )
 
 
-def api_router() -> APIRouter:
+def api_router(routes: Sequence[Route]) -> APIRouter:
     r = APIRouter()
-    _route(r, "GET", "/v1/subscriptions", "subscriptions", "List subscriptions (R-SUB-2)")
-    _route(
-        r,
-        "GET",
-        "/v1/subscriptions/{subscription_id}",
-        "subscriptions",
-        "Subscription detail (R-SUB-2)",
-    )
-    _route(r, "GET", "/v1/quotes", "quotes", "Active quotes (R-QUO-1)")
-    _route(r, "GET", "/v1/invoices", "invoicing", "List invoices (R-INV-1)")
-    _route(r, "GET", "/v1/invoices/{invoice_id}", "invoicing", "Invoice detail (R-INV-1)")
-    _route(r, "GET", "/v1/payment-methods", "payments", "Saved payment methods (R-PAY-1)")
-    _route(r, "GET", "/v1/payment-methods/{method_id}", "payments", "One payment method (R-PAY-1)")
-    _route(r, "GET", "/v1/charges", "payments", "Charges, by invoice")
+    # Fixed paths first: /v1/subscriptions/summary must not be taken for a subscription id.
+    for route in sorted(routes, key=lambda route: route.path.count("{")):
+        _add(r, route)
     return r
 
 
@@ -112,13 +104,11 @@ def dev_router() -> APIRouter:
         return [{"service": s, **resp.json()} for s, resp in zip(SERVICES, responses, strict=True)]
 
     @r.get("/clock", summary="Each service's clock")
-    async def get_clock(request: Request, _: PrincipalDep) -> list[dict[str, Any]]:
+    async def get_clock(request: Request, _: CallerDep) -> list[dict[str, Any]]:
         return await _fan_out(request, "GET")
 
     @r.post("/clock/advance", summary="Move every service's clock forward")
-    async def advance(
-        request: Request, body: ClockAdvance, _: PrincipalDep
-    ) -> list[dict[str, Any]]:
+    async def advance(request: Request, body: ClockAdvance, _: CallerDep) -> list[dict[str, Any]]:
         current = max(c["offset_seconds"] for c in await _fan_out(request, "GET"))
         offset = current + int(timedelta(days=body.days, seconds=body.seconds).total_seconds())
         return await _fan_out(request, "PUT", {"offset_seconds": offset})
@@ -126,7 +116,9 @@ def dev_router() -> APIRouter:
     return r
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(
+    settings: GatewaySettings | None = None, routes: Sequence[Route] = ROUTES
+) -> FastAPI:
     settings = settings or GatewaySettings()
 
     @contextlib.asynccontextmanager
@@ -141,10 +133,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Billing & Orders API",
         version="1.0.0",
-        description="Subscriptions, renewals, quotes, invoices and payments of one customer account.",
+        description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_url=None,  # served below: it includes what each service documents
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    app.state.keys = keyring(settings)  # a bad key or JWKS file stops start-up here
+    app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -176,7 +173,28 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             response.status_code = 503
         return {"status": "ready" if all(states.values()) else "degraded", "services": states}
 
-    app.include_router(api_router())
+    app.include_router(dashboard_router())
+    app.include_router(api_router(routes))
     if settings.dev_clock_enabled:
         app.include_router(dev_router())
+    _serve_openapi(app, routes)
     return app
+
+
+def _serve_openapi(app: FastAPI, routes: Sequence[Route]) -> None:
+    service_schemas = ServiceSchemas()
+    services = {r.service for r in routes}
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_document(request: Request) -> JSONResponse:
+        cached = getattr(app.state, "openapi", None)
+        if cached is None:
+            docs = await service_schemas.get(request.app.state.http, app.state.settings, services)
+            cached = build_document(app, routes, docs)
+            if services <= set(docs):  # complete: keep it
+                app.state.openapi = cached
+        return JSONResponse(cached)
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} — docs")

@@ -21,7 +21,7 @@ def build(settings: Settings | None = None) -> Service[InvoicingUnitOfWork]:
         migrations=Path(__file__).parent / "migrations",
         uow_class=InvoicingUnitOfWork,
     )
-    service.routers.append(api.router)
+    service.routers.extend(api.routers)
     consumers.register(service.consumer)
     if settings.load_demo_data:
         service.on_startup.append(lambda svc: demo.load(svc.uow()))

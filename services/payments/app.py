@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from services.payments import demo
 from services.payments.adapters.orm import messaging, metadata
-from services.payments.adapters.provider import PaymentProvider, SandboxProvider
+from services.payments.adapters.provider import DieAfterCharge, PaymentProvider, SandboxProvider
 from services.payments.config import Settings
 from services.payments.entrypoints import api, consumers
-from services.payments.service_layer import handlers
+from services.payments.service_layer import methods, processing
 from services.payments.service_layer.uow import PaymentsUnitOfWork
 from shared.runtime import Service
+
+log = logging.getLogger(__name__)
 
 
 def build(
     settings: Settings | None = None, provider: PaymentProvider | None = None
 ) -> Service[PaymentsUnitOfWork]:
     settings = settings or Settings()
-    psp = provider or SandboxProvider(settings.sandbox_ledger_path)
+    psp: PaymentProvider = provider or SandboxProvider(settings.sandbox_ledger_path)
+    if settings.crash_after_provider:  # the crash test's hook; refused in prod by Settings
+        psp = DieAfterCharge(psp)
+    policy = processing.Policy(
+        lease=timedelta(seconds=settings.charge_lease_seconds),
+        retry_days=tuple(settings.payment_retry_days),
+    )
     service: Service[PaymentsUnitOfWork] = Service(
         settings,
         metadata=metadata,
@@ -27,16 +37,48 @@ def build(
         migrations=Path(__file__).parent / "migrations",
         uow_class=PaymentsUnitOfWork,
     )
-    service.routers.extend([api.methods_router, api.charges_router])
+    service.provider = psp  # type: ignore[attr-defined]  # read by the API (api.payment_provider)
+    service.routers.extend(
+        [api.methods_router, api.charges_router, api.refunds_router, api.upcoming_router]
+    )
     consumers.register(service.consumer)
-
-    @service.periodic("charge-processor", settings.charge_processor_seconds)
-    async def charge_processor(svc: Service[Any]) -> None:
-        batch = settings.charge_processor_batch
-        while await handlers.process_pending_charges(svc.uow(), psp, batch) >= batch:
-            svc.relay.wake()
-        svc.relay.wake()
+    batch = settings.charge_processor_batch
 
     if settings.load_demo_data:
         service.on_startup.append(lambda svc: demo.load(svc.uow()))
+
+    async def reconcile(svc: Service[Any]) -> None:
+        """After a crash: whatever was sent but not recorded is sent again with its key."""
+        charges = await processing.send_charges(
+            svc.uow(), psp, policy, batch, reclaim_all_processing=True
+        )
+        refunds = await processing.send_refunds(
+            svc.uow(), psp, policy, batch, reclaim_all_processing=True
+        )
+        log.info(
+            "start-up: %d charge(s) and %d refund(s) settled with the provider", charges, refunds
+        )
+
+    service.on_startup.append(reconcile)
+
+    @service.periodic("charge-processor", settings.charge_processor_seconds)
+    async def charge_processor(svc: Service[Any]) -> None:
+        while await processing.send_charges(svc.uow(), psp, policy, batch) >= batch:
+            svc.relay.wake()
+        await processing.send_refunds(svc.uow(), psp, policy, batch)
+        svc.relay.wake()
+
+    @service.periodic("payment-retries", settings.retry_job_seconds)
+    async def payment_retries(svc: Service[Any]) -> None:
+        """R-PAY-4: due retries become new charges, sent by the charge processor."""
+        while await processing.schedule_due_retries(svc.uow(), batch) >= batch:
+            pass
+
+    @service.periodic("card-expiry", settings.method_expiry_seconds)
+    async def card_expiry(svc: Service[Any]) -> None:
+        """R-SUB-5: a card past its expiry is announced as no longer valid."""
+        while await methods.announce_expired_cards(svc.uow(), batch) >= batch:
+            pass
+        svc.relay.wake()
+
     return service

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from services.quotes import demo
 from services.quotes.adapters.orm import messaging, metadata
 from services.quotes.config import Settings
-from services.quotes.entrypoints import api
+from services.quotes.entrypoints import api, consumers
+from services.quotes.service_layer import handlers
 from services.quotes.service_layer.uow import QuotesUnitOfWork
 from shared.runtime import Service
 
@@ -20,5 +23,13 @@ def build(settings: Settings | None = None) -> Service[QuotesUnitOfWork]:
         migrations=Path(__file__).parent / "migrations",
         uow_class=QuotesUnitOfWork,
     )
-    service.routers.append(api.router)
+    service.routers.extend([api.router, api.partner_router])
+    consumers.register(service.consumer)
+
+    @service.periodic("quote-expiry", settings.quote_expiry_sweep_seconds)
+    async def quote_expiry(svc: Service[Any]) -> None:
+        await handlers.expire_quotes(svc.uow())
+
+    if settings.load_demo_data:
+        service.on_startup.append(lambda svc: demo.load(svc.uow()))
     return service

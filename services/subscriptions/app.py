@@ -35,6 +35,17 @@ def build(settings: Settings | None = None) -> Service[SubscriptionsUnitOfWork]:
             svc.relay.wake()
         svc.relay.wake()
 
+    @service.periodic("expiry-sweep", settings.expiry_sweep_seconds)
+    async def expiry_sweep(svc: Service[Any]) -> None:
+        while (
+            await handlers.sweep_expired(
+                svc.uow(), settings.renewal_grace_days, settings.expiry_sweep_batch
+            )
+            >= settings.expiry_sweep_batch
+        ):
+            svc.relay.wake()
+        svc.relay.wake()
+
     if settings.load_demo_data:
         service.on_startup.append(lambda svc: demo.load(svc.uow()))
     return service

@@ -74,7 +74,8 @@ async def claim_event(uow: UnitOfWork, consumer: str, event_id: uuid.UUID) -> bo
 
 
 class EventConsumer:
-    """Registers idempotent handlers of one service (its consumer group) on a broker."""
+    """Registers idempotent handlers of one service on a broker; `group_id` (the service name)
+    prefixes each topic's consumer group and names the consumer in processed_events."""
 
     def __init__(
         self,
@@ -95,9 +96,11 @@ class EventConsumer:
 
     def on(self, contract: type[E]) -> Callable[[Handler[E, Any]], Handler[E, Any]]:
         def register(handler: Handler[E, Any]) -> Handler[E, Any]:
+            # One Kafka consumer group per (service, topic): a service's subscribers never
+            # rebalance each other, and N replicas of the service share each topic's partitions.
             @self.broker.subscriber(
                 contract.topic,
-                group_id=self.group_id,
+                group_id=f"{self.group_id}.{contract.topic}",
                 auto_offset_reset="earliest",
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 title=f"{self.group_id}:{contract.topic}",

@@ -1,4 +1,4 @@
-"""Outbox and processed-event tables, added to each service's own metadata."""
+"""Outbox, processed-event and idempotency-key tables, added to each service's own metadata."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from sqlalchemy import (
     text,
 )
 
+from shared.idempotency import define_idempotency_table
+
 # SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -25,6 +27,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 class MessagingTables:
     outbox: Table
     processed_events: Table
+    idempotency_keys: Table
 
 
 def define_messaging_tables(metadata: MetaData) -> MessagingTables:
@@ -53,4 +56,5 @@ def define_messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("event_id", String(36), primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False),
     )
-    return MessagingTables(outbox, processed)
+    # Idempotency-Key of POSTs that create or pay (shared/idempotency.py).
+    return MessagingTables(outbox, processed, define_idempotency_table(metadata))

@@ -32,3 +32,11 @@ def test_removing_a_field_is_reported_as_breaking() -> None:
         "b: removed",
         "c: newly required",
     ]
+
+
+def test_the_events_index_lists_every_published_topic() -> None:
+    from shared.contracts import SNAPSHOT_DIR, index
+
+    assert (SNAPSHOT_DIR / "README.md").read_text() == index(), (
+        "docs/events/README.md is stale: run `uv run python -m shared.contracts`"
+    )

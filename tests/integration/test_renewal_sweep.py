@@ -10,18 +10,32 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.subscriptions.adapters.orm import messaging, subscriptions
+from services.subscriptions.adapters.orm import messaging, payment_methods, subscriptions
 from services.subscriptions.domain.model import (
     PaymentMethodKind,
+    PaymentMethodView,
     PurchaseMethod,
     Status,
     Subscription,
     Term,
 )
-from services.subscriptions.service_layer.handlers import sweep_due_renewals
+from services.subscriptions.service_layer.handlers import sweep_due_renewals, sweep_expired
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
 from shared.db import session_factory
+
+
+def card_on_file() -> PaymentMethodView:
+    return PaymentMethodView(
+        id="pm",
+        csn="5100000009",
+        kind=PaymentMethodKind.CARD,
+        label="Visa •••• 4242",
+        recurring=True,
+        valid=True,
+        active=True,
+        version_at="2026-01-01",
+    )
 
 
 async def test_two_replicas_sweeping_at_once_request_each_renewal_once(
@@ -36,7 +50,9 @@ async def test_two_replicas_sweeping_at_once_request_each_renewal_once(
 
     async with clean_messaging.begin() as conn:
         await conn.execute(delete(subscriptions))
+        await conn.execute(delete(payment_methods))
     async with uow() as u:
+        u.subscriptions.add(card_on_file())
         for n in range(120):
             u.subscriptions.add(
                 Subscription(
@@ -55,7 +71,6 @@ async def test_two_replicas_sweeping_at_once_request_each_renewal_once(
                     status=Status.ACTIVE,
                     purchase_method=PurchaseMethod.ONLINE_DIRECT,
                     payment_method_id="pm",
-                    payment_method_kind=PaymentMethodKind.CARD,
                 )
             )
         await u.commit()
@@ -69,6 +84,67 @@ async def test_two_replicas_sweeping_at_once_request_each_renewal_once(
 
     async with clean_messaging.connect() as conn:
         payloads = (await conn.scalars(select(messaging.outbox.c.payload))).all()
-    requested = [json.loads(p)["data"]["subscription_id"] for p in payloads]
+    requested = [
+        json.loads(p)["data"]["subscription_id"]
+        for p in payloads
+        if json.loads(p)["type"] == "renewal-requested"
+    ]
     assert len(requested) == 90  # every auto-renew one (3 in 4), none twice
     assert len(set(requested)) == 90
+
+
+async def test_two_replicas_expiring_at_once_expire_each_lapsed_subscription_once_r_sub_13(
+    clean_messaging: AsyncEngine,
+) -> None:
+    sessions = session_factory(clean_messaging)
+    clock = SystemClock()
+    today = clock.today()
+
+    def uow() -> SubscriptionsUnitOfWork:
+        return SubscriptionsUnitOfWork(sessions, clock, "subscriptions", messaging)
+
+    async with clean_messaging.begin() as conn:
+        await conn.execute(delete(subscriptions))
+    async with uow() as u:
+        for n in range(100):
+            renewal = today - timedelta(days=n % 4)  # 0 days ago: still its last day
+            u.subscriptions.add(
+                Subscription(
+                    id=f"sub-lapse-{n:03d}",
+                    csn="5100000009",
+                    team_id="t",
+                    product_code="CAD",
+                    product_name="CAD Pro",
+                    seats=1,
+                    term=Term.ANNUAL,
+                    unit_price_amount=1000,
+                    currency="EUR",
+                    auto_renew=False,
+                    start_date=renewal - timedelta(days=365),
+                    renewal_date=renewal,
+                    status=Status.TRIAL if n % 10 == 0 else Status.ACTIVE,
+                    purchase_method=PurchaseMethod.ONLINE_DIRECT,
+                )
+            )
+        await u.commit()
+
+    async def replica() -> None:
+        while await sweep_expired(uow(), grace_days=14, batch_size=6):
+            pass
+
+    await asyncio.gather(replica(), replica())
+    await replica()
+
+    async with clean_messaging.connect() as conn:
+        payloads = [
+            json.loads(p) for p in (await conn.scalars(select(messaging.outbox.c.payload))).all()
+        ]
+        statuses = dict(
+            (await conn.execute(select(subscriptions.c.id, subscriptions.c.status))).all()
+        )
+    expired = [
+        p["data"]["subscription_id"] for p in payloads if p["type"] == "subscription-expired"
+    ]
+    assert len(expired) == 75 and len(set(expired)) == 75  # 3 in 4 are past their date
+    assert sum(s == "expired" for s in statuses.values()) == 75
+    assert statuses["sub-lapse-000"] == "trial"  # renewal date today: not yet

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from services.invoicing.service_layer import handlers
-from shared.events import PaymentFailed, PaymentSucceeded, RenewalRequested
+from services.invoicing.service_layer import orders, payments
+from shared.events import (
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentSucceeded,
+    QuoteAccepted,
+    RenewalOrderPlaced,
+    RenewalRequested,
+    SeatsChanged,
+)
 from shared.messaging.consumer import EventConsumer
 
 
 def register(consumer: EventConsumer) -> None:
-    consumer.on(RenewalRequested)(handlers.issue_renewal_invoice)
-    consumer.on(PaymentSucceeded)(handlers.apply_payment)
-    consumer.on(PaymentFailed)(handlers.record_payment_failure)
+    consumer.on(RenewalRequested)(orders.issue_renewal_invoice)
+    consumer.on(RenewalOrderPlaced)(orders.invoice_renewal_order)
+    consumer.on(SeatsChanged)(orders.invoice_added_seats)
+    consumer.on(QuoteAccepted)(orders.invoice_accepted_quote)
+    consumer.on(PaymentSucceeded)(payments.apply_payment)
+    consumer.on(PaymentFailed)(payments.record_payment_failure)
+    consumer.on(PaymentRefunded)(payments.record_refund)

@@ -1,13 +1,28 @@
 from __future__ import annotations
 
-from services.invoicing.adapters.repository import CustomerRepository, InvoiceRepository
+from services.invoicing.adapters.repository import (
+    CreditNoteRepository,
+    CustomerRepository,
+    DocumentNumbers,
+    InvoiceRepository,
+    OrderRepository,
+    PaymentRequestRepository,
+)
 from shared.db import UnitOfWork
 
 
 class InvoicingUnitOfWork(UnitOfWork):
     invoices: InvoiceRepository
+    orders: OrderRepository
     customers: CustomerRepository
+    numbers: DocumentNumbers
+    payment_requests: PaymentRequestRepository
+    credit_notes: CreditNoteRepository
 
     def _start(self) -> None:
         self.invoices = InvoiceRepository(self.session)
+        self.orders = OrderRepository(self.session)
         self.customers = CustomerRepository(self.session)
+        self.numbers = DocumentNumbers(self.session)
+        self.payment_requests = PaymentRequestRepository(self.session)
+        self.credit_notes = CreditNoteRepository(self.session)

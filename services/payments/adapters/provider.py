@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -13,6 +15,21 @@ from typing import Any, Literal, Protocol
 
 class ProviderUnavailable(Exception):
     """No answer from the provider (timeout, network): the charge may or may not exist there."""
+
+
+class UnknownToken(Exception):
+    """The provider has no payment method behind this token."""
+
+
+@dataclass(frozen=True)
+class TokenDetails:
+    """What the provider tells about a tokenised method: never the number itself (R-PAY-1)."""
+
+    kind: str  # card | wallet | bank_transfer | alipay | convenience_store
+    brand: str
+    last4: str | None
+    exp_month: int | None = None
+    exp_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -27,7 +44,30 @@ class ProviderResult:
         return self.status == "succeeded"
 
 
+@dataclass(frozen=True)
+class RefundResult:
+    status: Literal["succeeded", "failed"]
+    provider_refund_id: str | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
 class PaymentProvider(Protocol):
+    async def attach(self, token: str) -> TokenDetails:
+        """Look up the method a client-side token stands for; raises UnknownToken."""
+        ...
+
+    async def refund(
+        self, *, idempotency_key: str, provider_charge_id: str, amount: int, currency: str
+    ) -> RefundResult:
+        """Send back part or all of a charge once per idempotency key; a repeat returns the
+        first result. Raises ProviderUnavailable when the answer is lost."""
+        ...
+
     async def charge(
         self, *, idempotency_key: str, token: str, amount: int, currency: str
     ) -> ProviderResult:
@@ -49,6 +89,20 @@ _DECLINES: dict[str, tuple[str, str]] = {
     "tok_chargeDeclinedExpiredCard": ("expired_card", "Your card has expired."),
 }
 TIMEOUT_TOKEN = "tok_timeout"
+_FAR = 2034  # test cards expire far ahead, as a provider's test cards do
+_TOKENS: dict[str, TokenDetails] = {
+    "tok_visa": TokenDetails("card", "visa", "4242", 12, _FAR),
+    "tok_mastercard": TokenDetails("card", "mastercard", "4444", 12, _FAR),
+    "tok_amex": TokenDetails("card", "amex", "8431", 12, _FAR),
+    "tok_chargeDeclined": TokenDetails("card", "visa", "0002", 12, _FAR),
+    "tok_chargeDeclinedInsufficientFunds": TokenDetails("card", "visa", "9995", 12, _FAR),
+    "tok_chargeDeclinedExpiredCard": TokenDetails("card", "visa", "0069", 12, _FAR),
+    TIMEOUT_TOKEN: TokenDetails("card", "visa", "1117", 12, _FAR),
+    "tok_paypal": TokenDetails("wallet", "paypal", None),
+    "tok_bank_transfer": TokenDetails("bank_transfer", "sepa", "3000"),
+    "tok_alipay": TokenDetails("alipay", "alipay", None),
+    "tok_konbini": TokenDetails("convenience_store", "konbini", None),
+}
 _INVALID_TOKEN = ("invalid_token", "This payment method is not recognised by the provider.")
 
 _SCHEMA = """
@@ -61,8 +115,24 @@ CREATE TABLE IF NOT EXISTS charges (
     provider_charge_id TEXT NOT NULL,
     failure_code TEXT,
     created_at TEXT NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS refunds (
+    idempotency_key TEXT PRIMARY KEY,
+    provider_charge_id TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL,
+    provider_refund_id TEXT NOT NULL,
+    failure_code TEXT,
+    created_at TEXT NOT NULL
+);
 """
+
+
+_REFUND_MESSAGES = {
+    "charge_not_refundable": "The provider has no succeeded charge to refund.",
+    "amount_too_large": "The refund is larger than what is left on the charge.",
+}
 
 
 def _outcome(token: str) -> tuple[str, str | None]:
@@ -94,7 +164,7 @@ class SandboxProvider:
         conn.row_factory = sqlite3.Row
         if not self._ready:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
+            conn.executescript(_SCHEMA)
             self._ready = True
         return conn
 
@@ -141,14 +211,115 @@ class SandboxProvider:
             failure_message=_message(row["failure_code"]),
         )
 
-    def _entries_sync(self) -> list[dict[str, Any]]:
+    async def attach(self, token: str) -> TokenDetails:
+        details = _TOKENS.get(token)
+        if details is None:
+            raise UnknownToken(token)
+        return details
+
+    def _refund_sync(
+        self, idempotency_key: str, provider_charge_id: str, amount: int, currency: str
+    ) -> dict[str, Any]:
         conn = self._connect()
         try:
-            rows = conn.execute("SELECT * FROM charges ORDER BY created_at, idempotency_key")
+            conn.execute("BEGIN IMMEDIATE")  # the refundable check and the insert are one step
+            row = conn.execute(
+                "SELECT * FROM refunds WHERE idempotency_key = ?", (idempotency_key,)
+            ).fetchone()
+            if row is None:
+                code = self._refund_refusal(conn, provider_charge_id, amount, currency)
+                conn.execute(
+                    "INSERT INTO refunds (idempotency_key, provider_charge_id, amount, currency,"
+                    " status, provider_refund_id, failure_code, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        idempotency_key,
+                        provider_charge_id,
+                        amount,
+                        currency,
+                        "failed" if code else "succeeded",
+                        f"re_sandbox_{uuid.uuid4().hex[:24]}",
+                        code,
+                        datetime.now(UTC).isoformat(),
+                    ),
+                )
+                row = conn.execute(
+                    "SELECT * FROM refunds WHERE idempotency_key = ?", (idempotency_key,)
+                ).fetchone()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+        return dict(row)
+
+    @staticmethod
+    def _refund_refusal(
+        conn: sqlite3.Connection, provider_charge_id: str, amount: int, currency: str
+    ) -> str | None:
+        charge = conn.execute(
+            "SELECT amount, currency, status FROM charges WHERE provider_charge_id = ?",
+            (provider_charge_id,),
+        ).fetchone()
+        if charge is None or charge["status"] != "succeeded" or charge["currency"] != currency:
+            return "charge_not_refundable"
+        refunded = conn.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM refunds"
+            " WHERE provider_charge_id = ? AND status = 'succeeded'",
+            (provider_charge_id,),
+        ).fetchone()[0]
+        return "amount_too_large" if refunded + amount > charge["amount"] else None
+
+    async def refund(
+        self, *, idempotency_key: str, provider_charge_id: str, amount: int, currency: str
+    ) -> RefundResult:
+        row = await asyncio.to_thread(
+            self._refund_sync, idempotency_key, provider_charge_id, amount, currency
+        )
+        code = row["failure_code"]
+        return RefundResult(
+            status=row["status"],
+            provider_refund_id=row["provider_refund_id"],
+            failure_code=code,
+            failure_message=_REFUND_MESSAGES.get(code) if code else None,
+        )
+
+    def _entries_sync(self, table: str) -> list[dict[str, Any]]:
+        conn = self._connect()
+        try:
+            rows = conn.execute(f"SELECT * FROM {table} ORDER BY created_at, idempotency_key")
             return [dict(r) for r in rows.fetchall()]
         finally:
             conn.close()
 
     async def ledger_entries(self) -> list[dict[str, Any]]:
-        """Everything the provider recorded, for reconciliation."""
-        return await asyncio.to_thread(self._entries_sync)
+        """Every charge the provider recorded, for reconciliation."""
+        return await asyncio.to_thread(self._entries_sync, "charges")
+
+    async def refund_entries(self) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self._entries_sync, "refunds")
+
+
+class DieAfterCharge:
+    """Test hook for the crash test (never in prod): the process is killed the moment the
+    provider has accepted a charge, before the outcome is committed (PAYMENTS_CRASH_AFTER_PROVIDER)."""
+
+    def __init__(self, inner: PaymentProvider) -> None:
+        self.inner = inner
+
+    async def attach(self, token: str) -> TokenDetails:
+        return await self.inner.attach(token)
+
+    async def refund(self, **kwargs: Any) -> RefundResult:
+        return await self.inner.refund(**kwargs)
+
+    async def charge(
+        self, *, idempotency_key: str, token: str, amount: int, currency: str
+    ) -> ProviderResult:
+        await self.inner.charge(
+            idempotency_key=idempotency_key, token=token, amount=amount, currency=currency
+        )
+        os.kill(os.getpid(), signal.SIGKILL)  # as `kill -9`: no clean-up, no commit
+        raise AssertionError("unreachable")

@@ -1,11 +1,24 @@
-"""Kafka subscribers of the payments service: thin, each delegates to a handler."""
+"""Kafka subscribers of the payments service: thin, each delegates to a handler.
+One topic per subscriber function (the Tansu broker needs it)."""
 
 from __future__ import annotations
 
 from services.payments.service_layer import handlers
-from shared.events import InvoiceIssued
+from shared.events import (
+    CreditNoteIssued,
+    InvoiceCancelled,
+    InvoiceIssued,
+    InvoicePaid,
+    InvoicePaymentRequested,
+    SubscriptionChanged,
+)
 from shared.messaging.consumer import EventConsumer
 
 
 def register(consumer: EventConsumer) -> None:
     consumer.on(InvoiceIssued)(handlers.on_invoice_issued)
+    consumer.on(InvoicePaymentRequested)(handlers.on_invoice_payment_requested)
+    consumer.on(InvoicePaid)(handlers.on_invoice_paid)
+    consumer.on(InvoiceCancelled)(handlers.on_invoice_cancelled)
+    consumer.on(CreditNoteIssued)(handlers.on_credit_note_issued)
+    consumer.on(SubscriptionChanged)(handlers.on_subscription_changed)

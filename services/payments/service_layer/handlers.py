@@ -1,65 +1,64 @@
-"""Use cases of the payments service: each takes (command or event, unit of work)."""
+"""What payments does with other services' events: each takes (event, envelope, unit of work).
+
+No provider call happens here (no PSP I/O inside a consumer's transaction): charges and
+refunds are recorded as pending and sent by the processors in `processing`."""
 
 from __future__ import annotations
 
 import logging
 
-from services.payments.adapters.provider import PaymentProvider, ProviderUnavailable
-from services.payments.domain.model import Charge, idempotency_key_for
+from services.payments.domain.model import (
+    Charge,
+    ChargeStatus,
+    Refund,
+    allocate_refund,
+    idempotency_key_for,
+    request_idempotency_key,
+)
+from services.payments.domain.upcoming import InvoiceView, SubscriptionView, renewal_key
 from services.payments.service_layer.uow import PaymentsUnitOfWork
-from shared.events import Envelope, InvoiceIssued, PaymentFailed, PaymentSucceeded
+from shared.events import (
+    CreditNoteIssued,
+    Envelope,
+    InvoiceCancelled,
+    InvoiceIssued,
+    InvoicePaid,
+    InvoicePaymentRequested,
+    SubscriptionChanged,
+)
 
 log = logging.getLogger(__name__)
 
 FIRST_ATTEMPT = 1
-MESSAGES = {
-    "payment_method_missing": "The saved payment method no longer exists; choose another one.",
-    "expired_card": "Your card has expired; update it or choose another payment method.",
-}
-
-
-def _payment_failed(charge: Charge) -> PaymentFailed:
-    return PaymentFailed(
-        charge_id=charge.id,
-        invoice_id=charge.invoice_id,
-        csn=charge.csn,
-        amount=charge.amount,
-        currency=charge.currency,
-        payment_method_id=charge.payment_method_id,
-        reason=charge.failure_code or "payment_failed",
-        message=charge.failure_message or "The payment failed.",
-        attempt=charge.attempt,
-        subscription_ids=charge.subscription_ids,
-    )
-
-
-def _payment_succeeded(charge: Charge) -> PaymentSucceeded:
-    return PaymentSucceeded(
-        charge_id=charge.id,
-        invoice_id=charge.invoice_id,
-        csn=charge.csn,
-        amount=charge.amount,
-        currency=charge.currency,
-        payment_method_id=charge.payment_method_id,
-        provider_charge_id=charge.provider_charge_id or "",
-        attempt=charge.attempt,
-        subscription_ids=charge.subscription_ids,
-    )
-
-
-def _fail(charge: Charge, code: str, message: str, uow: PaymentsUnitOfWork) -> None:
-    """A payment error, shown to the customer as an alert (R-PAY-4)."""
-    if charge.fail(code, message, uow.clock.now()):
-        uow.publish(_payment_failed(charge))
 
 
 async def on_invoice_issued(
     event: InvoiceIssued, envelope: Envelope, uow: PaymentsUnitOfWork
 ) -> None:
-    """An automatic-collection invoice was issued: record a pending charge on its saved method.
-
-    The provider is not called here: no PSP I/O inside the consumer's transaction.
-    """
+    """Keep the invoice for upcoming payments (R-PAY-2); an automatic-collection invoice also
+    gets a pending charge on its saved method."""
+    if await uow.invoices.get(event.invoice_id) is None:
+        uow.invoices.add(
+            InvoiceView(
+                invoice_id=event.invoice_id,
+                csn=event.csn,
+                invoice_number=event.invoice_number,
+                currency=event.currency,
+                total=event.total,
+                amount_due=event.amount_due,
+                due_date=event.due_date,
+                collection=event.collection,
+                status="open" if event.amount_due > 0 else "paid",
+                renewal_keys=[
+                    renewal_key(line.subscription_id, line.period_start)
+                    for line in event.lines
+                    if line.subscription_id and line.period_start
+                ],
+                subscription_ids=sorted(
+                    {ln.subscription_id for ln in event.lines if ln.subscription_id}
+                ),
+            )
+        )
     if event.collection != "automatic" or event.payment_method_id is None or event.amount_due <= 0:
         return
     if await uow.charges.get_by_idempotency_key(
@@ -69,74 +68,153 @@ async def on_invoice_issued(
     method = await uow.payment_methods.get(event.csn, event.payment_method_id)
     if method is not None and method.is_active and not method.recurring:
         return  # R-SUB-9: Alipay, konbini, bank transfer: the invoice waits for a manual payment
-    charge = Charge.for_invoice(
-        csn=event.csn,
-        invoice_id=event.invoice_id,
-        attempt=FIRST_ATTEMPT,
-        amount=event.amount_due,
-        currency=event.currency,
-        payment_method_id=event.payment_method_id,
-        subscription_ids=[line.subscription_id for line in event.lines if line.subscription_id],
-        now=uow.clock.now(),
-        correlation_id=envelope.correlation_id,
-        causation_id=str(envelope.event_id),
+    uow.charges.add(
+        Charge.for_invoice(
+            csn=event.csn,
+            invoice_id=event.invoice_id,
+            attempt=FIRST_ATTEMPT,
+            amount=event.amount_due,
+            currency=event.currency,
+            payment_method_id=event.payment_method_id,
+            subscription_ids=[line.subscription_id for line in event.lines if line.subscription_id],
+            now=uow.clock.now(),
+            correlation_id=envelope.correlation_id,
+            causation_id=str(envelope.event_id),
+        )
     )
-    uow.charges.add(charge)
-    if method is None or not method.is_active:
-        _fail(charge, "payment_method_missing", MESSAGES["payment_method_missing"], uow)
-    elif method.is_expired(uow.clock.today()):
-        # R-SUB-5: only a valid recurring method renews; the provider is not even asked.
-        _fail(charge, "expired_card", MESSAGES["expired_card"], uow)
 
 
-async def _settle(charge: Charge, uow: PaymentsUnitOfWork, provider: PaymentProvider) -> bool:
-    """Ask the provider for the charge's outcome; False when it did not answer (still pending)."""
-    uow.correlation_id, uow.causation_id = charge.correlation_id, charge.causation_id
-    method = await uow.payment_methods.get(charge.csn, charge.payment_method_id)
-    if method is None or not method.is_active:
-        _fail(charge, "payment_method_missing", MESSAGES["payment_method_missing"], uow)
-        return True
-    try:
-        result = await provider.charge(
-            idempotency_key=charge.idempotency_key,
-            token=method.provider_token,
-            amount=charge.amount,
-            currency=charge.currency,
+async def on_invoice_payment_requested(
+    event: InvoicePaymentRequested, envelope: Envelope, uow: PaymentsUnitOfWork
+) -> None:
+    """A person pays an open invoice from the invoices tab (R-INV-2): one charge per request."""
+    key = request_idempotency_key(event.invoice_id, str(event.payment_request_id))
+    if await uow.charges.get_by_idempotency_key(key) is not None:
+        return
+    uow.charges.add(
+        Charge.for_payment_request(
+            csn=event.csn,
+            invoice_id=event.invoice_id,
+            payment_request_id=str(event.payment_request_id),
+            amount=event.amount,
+            currency=event.currency,
+            payment_method_id=event.payment_method_id,
+            now=uow.clock.now(),
+            correlation_id=envelope.correlation_id,
+            causation_id=str(envelope.event_id),
         )
-    except ProviderUnavailable as exc:
-        # Retried next round with the same key: the provider returns what it recorded.
-        log.warning("provider unavailable for charge %s: %s", charge.id, exc)
-        return False
-    if result.succeeded:
-        if charge.succeed(result.provider_charge_id or "", uow.clock.now()):
-            uow.publish(_payment_succeeded(charge))
-    else:
-        _fail(
-            charge,
-            result.failure_code or "payment_failed",
-            result.failure_message or "The payment was refused.",
-            uow,
+    )
+
+
+async def on_invoice_paid(event: InvoicePaid, envelope: Envelope, uow: PaymentsUnitOfWork) -> None:
+    """Paid, by us or otherwise: no retry and no unsent automatic charge is left (R-PAY-4)."""
+    invoice = await uow.invoices.get(event.invoice_id)
+    if invoice is None:
+        invoice = InvoiceView(
+            invoice_id=event.invoice_id,
+            csn=event.csn,
+            invoice_number=event.invoice_number,
+            currency=event.currency,
+            total=event.total,
+            amount_due=0,
+            due_date=event.paid_at.date(),
+            collection="automatic",
+            status="paid",
         )
-    return True
+        uow.invoices.add(invoice)
+    invoice.status, invoice.amount_due = "paid", 0
+    await _stop_collecting(event.invoice_id, uow)
 
 
-async def process_pending_charges(
-    uow: PaymentsUnitOfWork, provider: PaymentProvider, limit: int = 100
-) -> int:
-    """Send pending charges to the provider, one unit of work each; returns how many settled.
+async def on_invoice_cancelled(
+    event: InvoiceCancelled, envelope: Envelope, uow: PaymentsUnitOfWork
+) -> None:
+    """Nothing is owed on it any more: no retry, no unsent automatic charge, not upcoming."""
+    invoice = await uow.invoices.get(event.invoice_id)
+    if invoice is not None and invoice.status == "open":
+        invoice.status = "cancelled"
+    await _stop_collecting(event.invoice_id, uow)
 
-    A crash between the provider's answer and the commit leaves the charge pending; the next
-    round sends the same idempotency key and gets the provider's recorded result.
-    """
-    settled = 0
-    tried: set[str] = set()
-    for _ in range(limit):
-        async with uow:
-            charge = await uow.charges.lock_next_pending(tried)
-            if charge is None:
-                break
-            tried.add(charge.id)
-            if await _settle(charge, uow, provider):
-                await uow.commit()
-                settled += 1
-    return settled
+
+async def _stop_collecting(invoice_id: str, uow: PaymentsUnitOfWork) -> None:
+    """Charges already sent are left to settle: one sent may have been charged."""
+    now = uow.clock.now()
+    for charge in await uow.charges.of_invoice(invoice_id, lock=True):
+        charge.retry_at = None
+        if charge.is_automatic:
+            charge.cancel(now)
+
+
+async def on_subscription_changed(
+    event: SubscriptionChanged, envelope: Envelope, uow: PaymentsUnitOfWork
+) -> None:
+    """Keep what upcoming payments (R-PAY-2) and the delete rule (R-PAY-1) need; an older
+    snapshot never overwrites a newer one."""
+    view = await uow.subscriptions.get(event.subscription_id)
+    if view is not None and view.as_of > envelope.occurred_at:
+        return
+    if view is None:
+        view = SubscriptionView(
+            subscription_id=event.subscription_id,
+            csn=event.csn,
+            product_name=event.product_name,
+            status=event.status,
+            auto_renew=event.auto_renew,
+            collection=event.collection,
+            renewal_date=event.renewal_date,
+            renewal_amount=event.renewal_amount.amount,
+            currency=event.renewal_amount.currency,
+            payment_method_id=event.payment_method_id,
+            payment_error=event.payment_error,
+            as_of=envelope.occurred_at,
+        )
+        uow.subscriptions.add(view)
+        return
+    view.csn, view.product_name, view.status = event.csn, event.product_name, event.status
+    view.auto_renew, view.collection = event.auto_renew, event.collection
+    view.renewal_date = event.renewal_date
+    view.renewal_amount, view.currency = event.renewal_amount.amount, event.renewal_amount.currency
+    view.payment_method_id, view.payment_error = event.payment_method_id, event.payment_error
+    view.as_of = envelope.occurred_at
+
+
+async def on_credit_note_issued(
+    event: CreditNoteIssued, envelope: Envelope, uow: PaymentsUnitOfWork
+) -> None:
+    """A credit note that refunds a paid invoice: refund its succeeded charge(s), newest
+    first, never more than was charged (R-INV-3). The refunds are sent by the processor."""
+    if not event.refund or event.invoice_id is None:
+        return  # credit kept on the account
+    if await uow.refunds.of_credit_note(event.credit_note_id):
+        return
+    succeeded = [
+        c
+        for c in await uow.charges.of_invoice(event.invoice_id, lock=True)
+        if c.status == ChargeStatus.SUCCEEDED
+        and c.csn == event.csn
+        and c.currency == event.currency
+    ]
+    refunded = await uow.refunds.refunded_per_charge([c.id for c in succeeded])
+    shares, unplaced = allocate_refund(
+        event.amount, [(c, c.amount - refunded.get(c.id, 0)) for c in succeeded]
+    )
+    now = uow.clock.now()
+    for charge, amount in shares:
+        uow.refunds.add(
+            Refund.of_charge(
+                charge,
+                event.credit_note_id,
+                amount,
+                now,
+                correlation_id=envelope.correlation_id,
+                causation_id=str(envelope.event_id),
+            )
+        )
+    if unplaced:
+        log.warning(
+            "credit note %s: %d %s not refundable through the provider (invoice %s)",
+            event.credit_note_id,
+            unplaced,
+            event.currency,
+            event.invoice_id,
+        )

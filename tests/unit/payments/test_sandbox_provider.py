@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.payments.adapters.provider import ProviderUnavailable, SandboxProvider
+from services.payments.adapters.provider import ProviderUnavailable, SandboxProvider, UnknownToken
 
 pytestmark = pytest.mark.unit
 
@@ -110,3 +110,54 @@ async def test_ledger_survives_a_new_provider_instance(tmp_path: Path) -> None:
     after_restart = await _charge(SandboxProvider(path), "tok_visa")
 
     assert after_restart == first
+
+
+async def test_token_tells_the_kind_brand_last_four_and_expiry_never_the_number(
+    provider: SandboxProvider,
+) -> None:
+    card = await provider.attach("tok_visa")
+    assert (card.kind, card.brand, card.last4) == ("card", "visa", "4242")
+    assert card.exp_month and card.exp_year
+    assert (await provider.attach("tok_paypal")).kind == "wallet"
+    assert (await provider.attach("tok_konbini")).kind == "convenience_store"
+    with pytest.raises(UnknownToken):
+        await provider.attach("tok_made_up")
+
+
+async def test_refund_is_made_once_per_key_and_never_above_the_charge(
+    provider: SandboxProvider,
+) -> None:
+    charged = await _charge(provider, "tok_visa")  # 12,900
+    pch = charged.provider_charge_id or ""
+
+    first = await provider.refund(
+        idempotency_key="r1", provider_charge_id=pch, amount=10000, currency="EUR"
+    )
+    again = await provider.refund(
+        idempotency_key="r1", provider_charge_id=pch, amount=10000, currency="EUR"
+    )
+    too_much = await provider.refund(
+        idempotency_key="r2", provider_charge_id=pch, amount=3000, currency="EUR"
+    )
+    rest = await provider.refund(
+        idempotency_key="r3", provider_charge_id=pch, amount=2900, currency="EUR"
+    )
+
+    assert first.succeeded and again == first
+    assert (too_much.status, too_much.failure_code) == ("failed", "amount_too_large")
+    assert rest.succeeded
+    assert [r["amount"] for r in await provider.refund_entries() if r["status"] == "succeeded"] == [
+        10000,
+        2900,
+    ]
+
+
+async def test_a_declined_charge_cannot_be_refunded(provider: SandboxProvider) -> None:
+    declined = await _charge(provider, "tok_chargeDeclined")
+    result = await provider.refund(
+        idempotency_key="r1",
+        provider_charge_id=declined.provider_charge_id or "",
+        amount=1,
+        currency="EUR",
+    )
+    assert result.failure_code == "charge_not_refundable"

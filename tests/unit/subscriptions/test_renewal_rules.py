@@ -8,6 +8,7 @@ import pytest
 
 from services.subscriptions.domain.model import (
     PaymentMethodKind,
+    PaymentMethodView,
     PurchaseMethod,
     RenewalNotAllowed,
     Status,
@@ -35,25 +36,45 @@ def subscription(**overrides: object) -> Subscription:
         "status": Status.ACTIVE,
         "purchase_method": PurchaseMethod.ONLINE_DIRECT,
         "payment_method_id": "pm-1",
-        "payment_method_kind": PaymentMethodKind.CARD,
     }
     values.update(overrides)
     return Subscription(**values)  # type: ignore[arg-type]
 
 
+def card(
+    kind: PaymentMethodKind = PaymentMethodKind.CARD, **overrides: object
+) -> PaymentMethodView:
+    values: dict[str, object] = {
+        "id": "pm-1",
+        "csn": "5100000001",
+        "kind": kind,
+        "label": "Visa •••• 4242",
+        "recurring": kind.recurring,
+        "valid": True,
+        "active": True,
+        "version_at": "2026-01-01",
+    }
+    values.update(overrides)
+    return PaymentMethodView(**values)  # type: ignore[arg-type]
+
+
+CARD = card()
+
+
 def test_due_auto_renew_subscription_with_a_card_is_due_on_its_renewal_date() -> None:
     sub = subscription()
-    assert not sub.is_due_for_auto_renewal(date(2026, 2, 28))
-    assert sub.is_due_for_auto_renewal(date(2026, 3, 1))
+    assert not sub.is_due_for_auto_renewal(date(2026, 2, 28), CARD)
+    assert sub.is_due_for_auto_renewal(date(2026, 3, 1), CARD)
 
 
 def test_subscription_with_auto_renew_off_is_never_renewed_automatically_r_sub_5() -> None:
-    assert not subscription(auto_renew=False).is_due_for_auto_renewal(date(2026, 3, 1))
+    assert not subscription(auto_renew=False).is_due_for_auto_renewal(date(2026, 3, 1), CARD)
 
 
 def test_subscription_without_a_payment_method_is_not_renewed_automatically_r_sub_5() -> None:
-    sub = subscription(payment_method_id=None, payment_method_kind=None)
-    assert not sub.is_due_for_auto_renewal(date(2026, 3, 1))
+    sub = subscription(payment_method_id=None)
+    assert not sub.is_due_for_auto_renewal(date(2026, 3, 1), None)
+    assert not subscription().is_due_for_auto_renewal(date(2026, 3, 1), card(valid=False))
 
 
 @pytest.mark.parametrize(
@@ -65,13 +86,13 @@ def test_subscription_without_a_payment_method_is_not_renewed_automatically_r_su
     ],
 )
 def test_manual_payment_methods_never_renew_automatically_r_sub_9(kind: PaymentMethodKind) -> None:
-    assert not subscription(payment_method_kind=kind).is_due_for_auto_renewal(date(2026, 3, 1))
+    assert not subscription().is_due_for_auto_renewal(date(2026, 3, 1), card(kind))
 
 
 def test_renewal_already_requested_for_this_term_is_not_requested_again() -> None:
     sub = subscription()
     sub.request_renewal()
-    assert not sub.is_due_for_auto_renewal(date(2026, 3, 5))
+    assert not sub.is_due_for_auto_renewal(date(2026, 3, 5), CARD)
 
 
 def test_paid_renewal_moves_the_date_one_term_from_the_old_date_r_sub_12() -> None:
@@ -98,8 +119,8 @@ def test_trial_cannot_be_renewed_r_sub_6() -> None:
 def test_expired_subscription_cannot_be_renewed_r_sub_7() -> None:
     with pytest.raises(RenewalNotAllowed) as err:
         subscription(status=Status.EXPIRED).request_renewal()
-    assert err.value.code == "subscription_not_renewable"
-    assert "buy a new one" in err.value.message
+    assert err.value.code == "subscription_expired"
+    assert "buy a new subscription" in err.value.message
 
 
 def test_payment_error_is_recorded_and_cleared_by_the_renewal() -> None:

@@ -1,0 +1,63 @@
+"""Looks for card data at rest: Luhn-valid 13-19 digit runs (card numbers) and security codes
+written next to their name, in files (logs, SQLite databases and their WAL, the provider's
+ledger) and in PostgreSQL databases (every text column of every table, read as text)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from services.payments.domain.card_data import card_numbers_in, security_codes_in
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str
+    what: str  # masked: the finding itself must not print a card number
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+def _mask(pan: str) -> str:
+    return f"{pan[:4]}…{pan[-2:]} ({len(pan)} digits)"
+
+
+def card_data_in_text(text: str, where: str) -> list[Finding]:
+    found = [Finding(where, f"card number {_mask(p)}") for p in card_numbers_in(text)]
+    return found + [
+        Finding(where, f"security code after {name!r}") for name in security_codes_in(text)
+    ]
+
+
+def card_data_in_files(root: Path) -> list[Finding]:
+    """Every file under `root`, read as bytes (binary databases included)."""
+    findings: list[Finding] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("latin-1")
+        findings += card_data_in_text(text, str(path))
+    return findings
+
+
+async def card_data_in_database(url: str) -> list[Finding]:
+    """Every row of every table of a PostgreSQL database, as text; SQLite files are scanned
+    as files."""
+    if not url.startswith("postgresql"):
+        return []
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    conn = await asyncpg.connect(dsn)
+    findings: list[Finding] = []
+    try:
+        tables = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        )
+        for (table,) in tables:
+            rows = await conn.fetch(f'SELECT t::text AS row FROM "{table}" t')
+            text = "\n".join(r["row"] for r in rows)
+            findings += card_data_in_text(text, f"{dsn.rsplit('/', 1)[-1]}.{table}")
+    finally:
+        await conn.close()
+    return findings
