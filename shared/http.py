@@ -32,6 +32,16 @@ PROBLEM = "application/problem+json"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
 
+def file_responses(
+    media_type: str, description: str, example: str | None = None
+) -> dict[int | str, Any]:
+    """OpenAPI `responses=` for a route that answers a file (PDF, CSV) instead of JSON."""
+    media: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
+    if example is not None:
+        media = {"schema": {"type": "string"}, "example": example}
+    return {200: {"description": description, "content": {media_type: media}}}
+
+
 class Problem(BaseModel):
     type: str = "about:blank"
     title: str

@@ -73,7 +73,23 @@ ROUTES: list[Route] = [
         "Order confirmation as PDF (R-INV-4)",
     ),
     Route("GET", "/v1/customer", INV, A.CUSTOMER_READ, "Customer billing details (R-CUST-1)"),
-    Route("PUT", "/v1/customer", INV, A.CUSTOMER_UPDATE, "Change billing details (R-CUST-1)"),
+    Route(
+        "PUT",
+        "/v1/customer",
+        INV,
+        A.CUSTOMER_UPDATE,
+        "Change billing details (R-CUST-1)",
+        request_example={
+            "company_name": "Acme Robotics GmbH",
+            "billing_address": {
+                "line1": "Hafenstrasse 12",
+                "city": "Hamburg",
+                "postal_code": "20457",
+                "country": "DE",
+            },
+            "tax_id": "DE123456789",
+        },
+    ),
     Route(
         "GET",
         "/v1/spending-summary",

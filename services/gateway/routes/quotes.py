@@ -2,6 +2,15 @@ from services.gateway.policy import Action as A
 from services.gateway.routes.base import Route
 
 Q = "quotes"
+# Examples are bodies a user of the demo Acme account could send (deploy/demo/accounts.json).
+NEW_QUOTE = {
+    "subscription_ids": ["sub-acme-cad", "sub-acme-pdm"],
+    "recipients": ["bea@acme.example"],
+}
+CHANGE = {
+    "lines": [{"subscription_id": "sub-acme-cad", "seats": 12, "term": "annual"}],
+    "recipients": ["bea@acme.example", "carl@acme.example"],
+}
 ROUTES: list[Route] = [
     Route("GET", "/v1/quotes", Q, A.QUOTES_READ, "Active quotes, by origin (R-QUO-1)"),
     Route(
@@ -18,9 +27,17 @@ ROUTES: list[Route] = [
         A.QUOTES_CREATE,
         "Draft a self-service renewal quote (R-QUO-4, R-ROLE-4)",
         idempotent=True,
+        request_example=NEW_QUOTE,
     ),
     Route("GET", "/v1/quotes/{quote_id}", Q, A.QUOTES_READ, "Quote detail (R-QUO-1)"),
-    Route("PATCH", "/v1/quotes/{quote_id}", Q, A.QUOTES_CREATE, "Adjust a draft quote"),
+    Route(
+        "PATCH",
+        "/v1/quotes/{quote_id}",
+        Q,
+        A.QUOTES_CREATE,
+        "Adjust a draft quote",
+        request_example=CHANGE,
+    ),
     Route("POST", "/v1/quotes/{quote_id}/send", Q, A.QUOTES_CREATE, "Send a quote (quote-sent)"),
     Route(
         "POST",
@@ -44,8 +61,16 @@ ROUTES: list[Route] = [
         A.PARTNER_QUOTES,
         "Partner: draft a quote for a customer (R-QUO-3)",
         idempotent=True,
+        request_example={**NEW_QUOTE, "validity_days": 30},
     ),
-    Route("PATCH", "/v1/partner/quotes/{quote_id}", Q, A.PARTNER_QUOTES, "Partner: adjust a draft"),
+    Route(
+        "PATCH",
+        "/v1/partner/quotes/{quote_id}",
+        Q,
+        A.PARTNER_QUOTES,
+        "Partner: adjust a draft",
+        request_example=CHANGE,
+    ),
     Route(
         "POST",
         "/v1/partner/quotes/{quote_id}/send",

@@ -26,7 +26,7 @@ from services.invoicing.service_layer.credit_notes import (
     issue_credit_note,
 )
 from shared.errors import NotFound
-from shared.http import CurrentPrincipal
+from shared.http import CurrentPrincipal, file_responses
 from shared.pagination import Page, PageDep
 
 router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
@@ -111,7 +111,7 @@ async def get_credit_note(
 @router.get(
     "/{credit_note_id}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses=file_responses("application/pdf", "The credit note as a PDF document"),
     summary="The credit note as PDF",
 )
 async def credit_note_pdf(

@@ -25,7 +25,7 @@ from services.invoicing.entrypoints.schemas import (
 from services.invoicing.service_layer.credit_notes import cancel_invoice
 from services.invoicing.service_layer.payments import PayInvoice, request_payment
 from shared.errors import NotFound
-from shared.http import CurrentPrincipal
+from shared.http import CurrentPrincipal, file_responses
 from shared.pagination import Page, PageDep
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
@@ -101,7 +101,7 @@ async def get_invoice(
 @router.get(
     "/{invoice_id}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses=file_responses("application/pdf", "The tax invoice as a PDF document"),
     summary="The tax invoice as PDF",
 )
 async def invoice_pdf(

@@ -12,7 +12,7 @@ from services.invoicing.domain.order import Order, OrderKind
 from services.invoicing.entrypoints.deps import DocumentsDep, UowDep, billing_viewer, pdf_response
 from services.invoicing.entrypoints.schemas import OrderOut
 from shared.errors import NotFound
-from shared.http import CurrentPrincipal
+from shared.http import CurrentPrincipal, file_responses
 from shared.pagination import Page, PageDep
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
@@ -48,7 +48,7 @@ async def get_order(order_id: str, principal: CurrentPrincipal, uow: UowDep) -> 
 @router.get(
     "/{order_id}/confirmation.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses=file_responses("application/pdf", "The order confirmation as a PDF document"),
     summary="The order confirmation as PDF",
 )
 async def order_confirmation_pdf(

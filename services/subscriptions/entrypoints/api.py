@@ -25,7 +25,7 @@ from services.subscriptions.service_layer import handlers
 from services.subscriptions.service_layer.handlers import ItemOutcome, visible_to
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.errors import DomainError, NotFound
-from shared.http import CurrentPrincipal
+from shared.http import CurrentPrincipal, file_responses
 from shared.pagination import Page, PageDep
 from shared.runtime import uow_for_request
 
@@ -232,6 +232,12 @@ CSV_COLUMNS = [
     "renewal_amount",
     "payment_error",
 ]
+CSV_EXAMPLE = (
+    ",".join(CSV_COLUMNS)
+    + "\r\nsub-acme-cad,ctr-acme-1,CAD-PRO,CAD Pro,team-acme-eng,Engineering,10,annual,1200.00,"
+    "EUR,True,2025-03-01,2027-03-01,active,online,Visa •••• 4242,5100000001,,,10,annual,"
+    "12000.00,\r\n"
+)
 
 
 def _cell(value: Any) -> str:
@@ -279,6 +285,7 @@ def _csv_response(rows: AsyncIterator[list[list[str]]], filename: str) -> Stream
     "/v1/subscriptions/export.csv",
     summary="CSV of a filtered list, or of a selection with ids=… (R-SUB-3)",
     response_class=StreamingResponse,
+    responses=file_responses("text/csv", "One line per subscription", CSV_EXAMPLE),
 )
 async def export_subscriptions(
     principal: CurrentPrincipal,
@@ -325,6 +332,7 @@ async def get_subscription(
     "/v1/subscriptions/{subscription_id}/export.csv",
     summary="CSV of one subscription (R-SUB-3)",
     response_class=StreamingResponse,
+    responses=file_responses("text/csv", "The subscription as one CSV line", CSV_EXAMPLE),
 )
 async def export_subscription(
     subscription_id: str, principal: CurrentPrincipal, uow: UowDep
