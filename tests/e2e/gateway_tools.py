@@ -104,14 +104,22 @@ async def ids_of(client: httpx.AsyncClient, csn: str, path: str) -> list[str]:
     return found
 
 
-async def real_path(client: httpx.AsyncClient, csn: str, route: Route) -> tuple[str, str] | None:
-    """The route's path with ids of `csn`'s objects, and how they were found; None if none is."""
+async def real_path(
+    client: httpx.AsyncClient,
+    csn: str,
+    route: Route,
+    created: dict[str, list[str]] | None = None,
+) -> tuple[str, str] | None:
+    """The route's path with ids of `csn`'s objects, and how they were found; None if none is.
+    `created`: ids of objects made for the test, by the path they live under."""
     parts = PARAM.split(route.path)  # [prefix, param, middle, param, ..., suffix]
     built, sources = parts[0], []
     for i in range(1, len(parts), 2):
         param, listing = parts[i], built.rstrip("/")
-        ids = await ids_of(client, csn, listing)
-        source = f"GET {listing}"
+        ids = (created or {}).get(listing, [])
+        source = "made for the test"
+        if not ids:
+            ids, source = await ids_of(client, csn, listing), f"GET {listing}"
         if not ids:
             ids, source = _demo_ids(csn, param), "demo data"
         if not ids:
@@ -219,6 +227,33 @@ async def ensure_acme_invoice(client: httpx.AsyncClient, bootstrap: str) -> None
         return await ids_of(client, ACME, route.path)
 
     await eventually(issued, timeout=30)
+
+
+async def make_acme_objects(client: httpx.AsyncClient) -> dict[str, list[str]]:
+    """Objects Acme's demo data does not have, made through the public API the way its users
+    would: a self-service quote, a partner quote, a renewal cart and a credit note. Returns
+    their ids by the path they live under (for `real_path`)."""
+    made: dict[str, list[str]] = {}
+
+    async def create(path: str, body: dict[str, Any], roles: list[Role]) -> None:
+        resp = await client.post(path, json=body, headers=bearer(ACME, frozenset(roles)))
+        assert resp.status_code == 201, f"POST {path}: {resp.text}"
+        made[path] = [resp.json()["id"]]
+
+    renewal = {"subscription_ids": ["sub-acme-pdm"]}  # manual, renews in 45 days (demo data)
+    await create("/v1/quotes", {**renewal, "recipients": ["bea@acme.example"]}, [Role.BUYER])
+    new_seats = {
+        "lines": [{"kind": "new", "product_code": "CAD-PRO", "seats": 2, "term": "annual"}],
+        "currency": "EUR",
+    }
+    await create("/v1/partner/quotes", new_seats, [Role.PARTNER])  # not its sale to renew
+    await create("/v1/renewal-carts", renewal, [Role.CONTRACT_MANAGER])
+    await create(
+        "/v1/credit-notes",
+        {"reason": "Isolation probe", "amount": 100, "currency": "EUR"},
+        [Role.BILLING_AGENT],
+    )
+    return made
 
 
 @asynccontextmanager

@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.gateway.routes import ROUTES
 from shared.http import PROBLEM
 from shared.infra.stack import Stack
 from tests.e2e.conftest import ALICE, UMA
-from tests.e2e.gateway_tools import ACME, bearer, degraded_gateway, extra_gateway
+from tests.e2e.gateway_tools import ACME, PARAM, bearer, degraded_gateway, entitled, extra_gateway
 
 
 def assert_problem(resp: httpx.Response, status: int, code: str, rid: str | None = None) -> None:
@@ -67,6 +68,29 @@ async def test_every_error_is_problem_json_with_a_stable_code_and_the_request_id
     assert_problem(resp, status, code, rid)
     if status == 401:
         assert resp.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_an_offset_beyond_any_list_is_refused_not_a_500(gateway: httpx.AsyncClient) -> None:
+    """Found by fuzzing: an offset past what a database takes (here 5.3e20) was a 500 on
+    /v1/payment-methods. Every paginated list of the table answers 422 instead."""
+    document = (await gateway.get("/openapi.json")).json()
+    paginated = [
+        r
+        for r in ROUTES
+        if r.method == "GET"
+        and not PARAM.search(r.path)
+        and any(p["name"] == "offset" for p in document["paths"][r.path]["get"]["parameters"])
+    ]
+    assert len(paginated) >= 9, [r.path for r in paginated]
+    for route in paginated:
+        resp = await gateway.get(
+            route.path, params={"offset": "530814204843291508736"}, headers=entitled(ACME, route)
+        )
+        assert_problem(resp, 422, "invalid_request")
+        ok = await gateway.get(
+            route.path, params={"offset": "1000000"}, headers=entitled(ACME, route)
+        )
+        assert ok.status_code == 200 and ok.json()["items"] == [], f"{route.path}: {ok.text}"
 
 
 @pytest.mark.parametrize("text", ["nul \\u0000 inside", "lone \\udacd surrogate"])

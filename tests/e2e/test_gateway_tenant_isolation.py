@@ -32,6 +32,7 @@ from tests.e2e.gateway_tools import (
     entitled,
     ids_of,
     is_json,
+    make_acme_objects,
     real_path,
 )
 
@@ -106,15 +107,19 @@ async def test_every_role_the_table_grants_gets_past_the_gateway(
     assert resp.status_code < 500, resp.text
 
 
+@pytest.fixture(scope="module")
+async def acme_objects(gateway: httpx.AsyncClient, kafka_bootstrap: str) -> dict[str, list[str]]:
+    await ensure_acme_invoice(gateway, kafka_bootstrap)
+    return await make_acme_objects(gateway)
+
+
 @pytest.mark.parametrize("route", WITH_IDS)
 async def test_another_accounts_principal_gets_404_on_acme_objects(
-    gateway: httpx.AsyncClient, route: Route, kafka_bootstrap: str
+    gateway: httpx.AsyncClient, route: Route, acme_objects: dict[str, list[str]]
 ) -> None:
     """Tenant isolation: 404, never 403, and exactly what a missing id gets (no existence leak)."""
-    await ensure_acme_invoice(gateway, kafka_bootstrap)
-    found = await real_path(gateway, ACME, route)
-    if found is None:
-        pytest.skip(f"no Acme object found for {route.path} (no list route, no demo id)")
+    found = await real_path(gateway, ACME, route, acme_objects)
+    assert found is not None, f"no Acme object for {route.path}: add it to make_acme_objects"
     path, source = found
     if route.method == "GET":  # the id is real: Acme itself sees it
         own = await call(gateway, route, path, entitled(ACME, route))
@@ -135,9 +140,10 @@ async def test_another_accounts_principal_gets_404_on_acme_objects(
 
 
 @pytest.fixture(scope="module")
-async def acme_ids(gateway: httpx.AsyncClient) -> set[str]:
-    """Every id Acme's entitled principals see on the list routes, plus Acme's demo objects."""
-    ids: set[str] = set()
+async def acme_ids(gateway: httpx.AsyncClient, acme_objects: dict[str, list[str]]) -> set[str]:
+    """Every id Acme's entitled principals see on the list routes, plus Acme's demo objects
+    and those made for these tests."""
+    ids = {i for made in acme_objects.values() for i in made}
     for route in ROUTES:
         if route.method == "GET" and not PARAM.search(route.path):
             ids |= set(await ids_of(gateway, ACME, route.path))
