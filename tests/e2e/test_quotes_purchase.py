@@ -21,7 +21,8 @@ from tests.kafka_tools import eventually, read_topic
 pytestmark = pytest.mark.slow
 
 LEA = person(LUMEN, "primary_admin", "lea@lumen.example")
-QUOTED = ["sub-lumen-cad", "sub-lumen-pdm"]
+CAD, PDM = "sub-lumen-cad", "sub-lumen-pdm"
+QUOTED = [CAD, PDM]
 
 
 async def events_for(bootstrap: str, topic: str, key: str) -> list[dict[str, Any]]:
@@ -49,6 +50,16 @@ async def bought(gateway: httpx.AsyncClient, kafka_bootstrap: str) -> dict[str, 
     )
     assert resp.status_code == 201, resp.text
     quote = resp.json()
+    # One seat fewer and a three-year term for CAD; PDM as it is.
+    cad = {"subscription_id": CAD, "seats": before[CAD]["seats"] - 1, "term": "three_year"}
+    resp = await gateway.patch(
+        f"/v1/quotes/{quote['id']}", json={"subscription_ids": QUOTED, "lines": [cad]}, headers=LEA
+    )
+    assert resp.status_code == 200, resp.text
+    assert [(li["subscription_id"], li["seats"], li["term"]) for li in resp.json()["lines"]] == [
+        (CAD, cad["seats"], "three_year"),
+        (PDM, before[PDM]["seats"], before[PDM]["term"]),
+    ]
     resp = await gateway.post(f"/v1/quotes/{quote['id']}/send", headers=LEA)
     assert resp.status_code == 200, resp.text
     resp = await gateway.post(
@@ -119,11 +130,16 @@ async def test_accepted_quote_is_invoiced_paid_and_renews_each_subscription_once
         return True
 
     await eventually(renewed, timeout=60)
+    sold = {li["subscription_id"]: li for li in quote["lines"]}
     for sub_id in QUOTED:
         old = date.fromisoformat(before[sub_id]["renewal_date"])
-        months = TERM_MONTHS[before[sub_id]["term"]]
-        assert (await subscription(gateway, sub_id))["renewal_date"] == (
-            add_months(old, months).isoformat()
+        now = await subscription(gateway, sub_id)
+        # The term, seats and price the quote sold, from the old date (R-QUO-2, R-SUB-12).
+        assert (now["term"], now["seats"], now["unit_price_amount"]) == (
+            sold[sub_id]["term"],
+            sold[sub_id]["seats"],
+            sold[sub_id]["unit_price"],
         )
+        assert now["renewal_date"] == add_months(old, TERM_MONTHS[now["term"]]).isoformat()
         renewals = await events_for(kafka_bootstrap, "subscription-renewed", sub_id)
         assert [r["previous_renewal_date"] for r in renewals] == [old.isoformat()]

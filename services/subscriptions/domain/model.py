@@ -127,6 +127,15 @@ class SeatChange:
     period_end: date | None = None
 
 
+@dataclass(frozen=True)
+class BoughtTerm:
+    """What an accepted quote sold for a subscription's next term."""
+
+    seats: int
+    term: Term
+    unit_price_amount: int  # one seat for that term, before the quote's promotions
+
+
 @dataclass(eq=False)
 class Subscription:
     id: str
@@ -266,11 +275,18 @@ class Subscription:
                 f" {days - MANUAL_RENEWAL_WINDOW_DAYS} days (R-SUB-9).",
             )
 
-    def hold_for_order(self, period_start: date) -> bool:
-        """A manual order or accepted quote covers this term: the sweep must not renew it too."""
+    def hold_for_order(self, period_start: date, bought: BoughtTerm | None = None) -> bool:
+        """A manual order or accepted quote covers this term: the sweep must not renew it too.
+        `bought`: what a quote sold for that term (seats, term, price of one seat); it is
+        what the paid renewal applies (R-QUO-2, R-SUB-8), whatever was pending before."""
         if period_start != self.renewal_date or self.status != Status.ACTIVE:
             return False
         self.renewal_pending_for = period_start
+        if bought is not None:
+            self.pending_seats = None if bought.seats == self.seats else bought.seats
+            self.next_term = None if bought.term == self.term else bought.term
+            price = bought.unit_price_amount
+            self.next_unit_price_amount = None if price == self.unit_price_amount else price
         self.version += 1
         return True
 

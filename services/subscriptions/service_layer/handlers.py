@@ -16,6 +16,7 @@ from services.subscriptions.domain.model import (
     EXPIRING_SOON_DAYS,
     LAST_CHANCE_DAYS,
     BillingAddressView,
+    BoughtTerm,
     CartStatus,
     PaymentMethodKind,
     PaymentMethodView,
@@ -237,12 +238,18 @@ async def apply_customer(
 async def hold_quoted_renewals(
     event: QuoteAccepted, _: Envelope, uow: SubscriptionsUnitOfWork
 ) -> None:
-    """An accepted quote pays these terms: the auto-renew sweep must not renew them too."""
+    """An accepted quote pays these terms: the auto-renew sweep must not renew them too, and
+    the paid renewal applies the seats, term and price the quote sold (R-QUO-2)."""
     for line in event.lines:
         if line.kind != "renewal" or line.subscription_id is None or line.period_start is None:
             continue
         sub = await uow.subscriptions.get_for_update(line.subscription_id)
-        if sub is not None and sub.csn == event.csn and sub.hold_for_order(line.period_start):
+        if sub is None or sub.csn != event.csn:
+            continue
+        bought = None  # quotes refuse a currency change (R-QUO-6); never mix currencies here
+        if line.unit_price.currency == sub.currency:
+            bought = BoughtTerm(line.seats, Term(line.term), line.unit_price.amount)
+        if sub.hold_for_order(line.period_start, bought):
             await publish_changed(uow, sub)
 
 

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.subscriptions.domain.model import (
+    BoughtTerm,
     PaymentMethodKind,
     PurchaseMethod,
     Status,
@@ -70,6 +71,34 @@ def test_term_change_applies_at_renewal_with_the_new_price_r_sub_8() -> None:
         date(2027, 3, 1),
         None,
     )
+
+
+def test_a_paid_quote_renews_with_the_seats_term_and_price_it_sold_r_quo_2() -> None:
+    sub = subscription(seats=6, term=Term.ANNUAL, unit_price_amount=10_000)
+    sub.change_seats(4, date(2026, 1, 10))  # a reduction was pending: the quote replaces it
+    assert sub.pending_seats == 4
+    held = sub.hold_for_order(sub.renewal_date, BoughtTerm(5, Term.THREE_YEAR, 27_000))
+    assert held and (sub.seats, sub.term) == (6, Term.ANNUAL)  # nothing changes before payment
+    assert (sub.seats_at_renewal, sub.term_at_renewal, sub.unit_price_at_renewal.amount) == (
+        5,
+        Term.THREE_YEAR,
+        27_000,
+    )
+    assert sub.complete_renewal(date(2026, 3, 1)) == date(2029, 3, 1)
+    assert (sub.seats, sub.term, sub.unit_price_amount, sub.pending_seats, sub.next_term) == (
+        5,
+        Term.THREE_YEAR,
+        27_000,
+        None,
+        None,
+    )
+
+
+def test_a_quote_that_keeps_seats_and_term_leaves_nothing_pending_r_quo_2() -> None:
+    sub = subscription(seats=6, term=Term.ANNUAL, unit_price_amount=10_000)
+    sub.hold_for_order(sub.renewal_date, BoughtTerm(6, Term.ANNUAL, 10_000))
+    assert (sub.pending_seats, sub.next_term, sub.next_unit_price_amount) == (None, None, None)
+    assert sub.renewal_pending
 
 
 def test_term_not_sold_in_the_region_is_refused_r_sub_8() -> None:
