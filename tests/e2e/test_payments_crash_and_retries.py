@@ -24,11 +24,11 @@ from sqlalchemy import select
 
 from services.payments.adapters.orm import charges
 from services.payments.adapters.provider import SandboxProvider
-from services.subscriptions.domain.model import add_months
 from shared.db import create_engine
 from shared.infra import postgres
 from shared.infra.kafka import TansuBroker
 from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
+from shared.terms import add_months
 from tests.audit.scan import card_data_in_database
 from tests.e2e.conftest import ALICE, NORA, token_for
 from tests.e2e.payments_support import events_about

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.subscriptions.domain.model import add_months
+from shared.terms import add_months
 from tests.e2e.conftest import ALICE, NORA, UMA
 from tests.kafka_tools import envelopes, eventually, publish_raw, read_topic
 

@@ -4,7 +4,6 @@ what to do instead; rule numbers refer to SPEC.md."""
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +14,7 @@ from typing import Any
 from shared.errors import DomainError
 from shared.money import Money
 from shared.tax import line_tax
+from shared.terms import add_months, renewal_id_for
 
 MANUAL_RENEWAL_WINDOW_DAYS = 90  # R-SUB-9, R-SUB-11
 EXPIRING_SOON_DAYS = 60  # dashboard: upcoming expiries (R-SUM-2)
@@ -75,21 +75,9 @@ class PaymentMethodView:
         return self.active and self.valid and self.recurring and self.kind.recurring
 
 
-def add_months(day: date, months: int) -> date:
-    """Same day of month `months` later, clamped to the month's last day (Jan 31 + 1 = Feb 28)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def next_renewal_date(renewal_date: date, term: Term) -> date:
     """The new term starts where the old one ends, however early it was paid (R-SUB-12)."""
     return add_months(renewal_date, term.months)
-
-
-def renewal_id_for(subscription_id: str, period_start: date) -> uuid.UUID:
-    """One stable id per subscription and term, so a repeated request is recognisable."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"renewal:{subscription_id}:{period_start.isoformat()}")
 
 
 class RenewalNotAllowed(DomainError):

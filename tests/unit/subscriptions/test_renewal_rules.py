@@ -14,9 +14,9 @@ from services.subscriptions.domain.model import (
     Status,
     Subscription,
     Term,
-    add_months,
     next_renewal_date,
 )
+from shared.terms import add_months
 
 
 def subscription(**overrides: object) -> Subscription:
