@@ -24,6 +24,16 @@ class InvoiceLineRef(BaseModel):
         default=None,
         description="What the line buys; only `renewal` lines extend a subscription's term",
     )
+    seats: int | None = Field(
+        default=None,
+        ge=1,
+        description="Renewal lines: the seats of the term paid for (period_start to period_end)",
+    )
+    unit_amount: int | None = Field(
+        default=None,
+        ge=0,
+        description="Renewal lines: the price of one seat for that term, before promotions",
+    )
 
 
 class InvoiceIssued(EventData):

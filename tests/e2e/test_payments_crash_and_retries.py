@@ -178,9 +178,13 @@ async def test_declined_renewal_is_retried_on_schedule_until_paid_from_the_invoi
     upcoming = await _get(gw, "/v1/upcoming-payments?days=30", NORA)
     retry = [i for i in upcoming["items"] if i["kind"] == "retry"]
     assert [(r["invoice_id"], r["status"]) for r in retry] == [(invoice["id"], "payment_error")]
-    assert (await _get(gw, "/v1/subscriptions/sub-bh-cad", NORA))[
-        "payment_error"
-    ] == "card_declined"
+
+    async def shown_on_the_subscription() -> bool:
+        """Subscriptions learn it from the same payment-failed, on their own consumer."""
+        sub = await _get(gw, "/v1/subscriptions/sub-bh-cad", NORA)
+        return bool(sub["payment_error"] == "card_declined")
+
+    await eventually(shown_on_the_subscription, timeout=30)
 
     await _advance(gw, 1)  # the first retry is due
 

@@ -18,7 +18,8 @@ from shared.events import (
 
 
 def line_refs(invoice: Invoice) -> list[InvoiceLineRef]:
-    """What subscriptions needs to know which term each line pays for (R-SUB-12)."""
+    """What subscriptions needs to know which term each line pays for (R-SUB-12), and for a
+    renewal the seats and price it was bought with (a quote may change them, R-QUO-2)."""
     return [
         InvoiceLineRef(
             subscription_id=line.subscription_id,
@@ -27,6 +28,8 @@ def line_refs(invoice: Invoice) -> list[InvoiceLineRef]:
             period_end=line.period_end,
             amount=line.amount,
             kind=line.kind,  # type: ignore[arg-type]
+            seats=line.quantity if line.kind == "renewal" else None,
+            unit_amount=line.unit_amount if line.kind == "renewal" else None,
         )
         for line in invoice.lines
     ]

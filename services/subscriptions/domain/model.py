@@ -117,11 +117,23 @@ class SeatChange:
 
 @dataclass(frozen=True)
 class BoughtTerm:
-    """What an accepted quote sold for a subscription's next term."""
+    """What was sold (an accepted quote) or paid (an invoice line) for a subscription's next
+    term."""
 
     seats: int
     term: Term
-    unit_price_amount: int  # one seat for that term, before the quote's promotions
+    unit_price_amount: int  # one seat for that term, before promotions
+
+    @classmethod
+    def of_period(
+        cls, start: date, end: date | None, seats: int | None, unit_price_amount: int | None
+    ) -> BoughtTerm | None:
+        """From an invoice line: the term is the one whose length the period has; None when
+        the line does not say (older events) or its period is no term we sell."""
+        if end is None or seats is None or unit_price_amount is None:
+            return None
+        term = next((t for t in Term if add_months(start, t.months) == end), None)
+        return None if term is None else cls(seats, term, unit_price_amount)
 
 
 @dataclass(eq=False)
@@ -271,22 +283,29 @@ class Subscription:
             return False
         self.renewal_pending_for = period_start
         if bought is not None:
-            self.pending_seats = None if bought.seats == self.seats else bought.seats
-            self.next_term = None if bought.term == self.term else bought.term
-            price = bought.unit_price_amount
-            self.next_unit_price_amount = None if price == self.unit_price_amount else price
+            self._plan_next_term(bought)
         self.version += 1
         return True
 
-    def complete_renewal(self, period_start: date) -> date | None:
+    def _plan_next_term(self, bought: BoughtTerm) -> None:
+        """The next term is the one bought: its seats, term and price replace pending ones."""
+        self.pending_seats = None if bought.seats == self.seats else bought.seats
+        self.next_term = None if bought.term == self.term else bought.term
+        price = bought.unit_price_amount
+        self.next_unit_price_amount = None if price == self.unit_price_amount else price
+
+    def complete_renewal(self, period_start: date, paid: BoughtTerm | None = None) -> date | None:
         """Invoice paid: move the renewal date one term from the old date and apply pending term
-        and seat changes (R-SUB-8, R-SUB-12, R-SEAT-3). Returns the new date, or None when this
-        term was already renewed (a redelivered or late payment)."""
+        and seat changes (R-SUB-8, R-SUB-12, R-SEAT-3). `paid`: the seats, term and price the
+        invoice line was bought with; what was paid for wins over what was pending. Returns the
+        new date, or None when this term was already renewed (a redelivered or late payment)."""
         if period_start != self.renewal_date or self.status not in (
             Status.ACTIVE,
             Status.EXPIRED,
         ):
             return None
+        if paid is not None:
+            self._plan_next_term(paid)
         if self.status == Status.EXPIRED:
             # Paid after the grace period ran out: the money is taken, the term is honoured.
             self.status = Status.ACTIVE

@@ -170,7 +170,12 @@ async def complete_renewal(event: InvoicePaid, _: Envelope, uow: SubscriptionsUn
             )
             continue
         previous = sub.renewal_date
-        new_date = sub.complete_renewal(line.period_start)
+        paid = None
+        if event.currency == sub.currency:
+            paid = BoughtTerm.of_period(
+                line.period_start, line.period_end, line.seats, line.unit_amount
+            )
+        new_date = sub.complete_renewal(line.period_start, paid)
         if new_date is None:
             continue  # this term was already renewed: nothing changes twice
         uow.publish(

@@ -101,6 +101,35 @@ def test_a_quote_that_keeps_seats_and_term_leaves_nothing_pending_r_quo_2() -> N
     assert sub.renewal_pending
 
 
+def test_the_paid_invoice_line_decides_the_next_term_r_quo_2_r_sub_12() -> None:
+    """Whatever was pending (or never heard of, if quote-accepted is late), the renewal applies
+    the seats, term and price the paid line bought."""
+    sub = subscription(seats=6, term=Term.ANNUAL, unit_price_amount=10_000)
+    sub.change_seats(4, date(2026, 1, 10))
+    paid = BoughtTerm.of_period(date(2026, 3, 1), date(2029, 3, 1), 5, 27_000)
+    assert paid == BoughtTerm(5, Term.THREE_YEAR, 27_000)
+    assert sub.complete_renewal(date(2026, 3, 1), paid) == date(2029, 3, 1)
+    assert (sub.seats, sub.term, sub.unit_price_amount, sub.pending_seats) == (
+        5,
+        Term.THREE_YEAR,
+        27_000,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("end", "seats", "price"),
+    [(None, 5, 100), (date(2027, 3, 1), None, 100), (date(2027, 3, 2), 5, 100)],
+)
+def test_a_line_that_does_not_say_its_term_changes_nothing_but_the_date_r_sub_12(
+    end: date | None, seats: int | None, price: int
+) -> None:
+    assert BoughtTerm.of_period(date(2026, 3, 1), end, seats, price) is None
+    sub = subscription(seats=6, term=Term.ANNUAL, unit_price_amount=10_000)
+    assert sub.complete_renewal(date(2026, 3, 1), None) == date(2027, 3, 1)
+    assert (sub.seats, sub.term, sub.unit_price_amount) == (6, Term.ANNUAL, 10_000)
+
+
 def test_term_not_sold_in_the_region_is_refused_r_sub_8() -> None:
     assert refusal(subscription().change_term, Term.THREE_YEAR, None) == "term_not_available"
 
