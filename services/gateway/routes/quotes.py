@@ -7,8 +7,8 @@ NEW_QUOTE = {
     "subscription_ids": ["sub-acme-cad", "sub-acme-pdm"],
     "recipients": ["bea@acme.example"],
 }
-CHANGE = {
-    "lines": [{"subscription_id": "sub-acme-cad", "seats": 12, "term": "annual"}],
+CHANGE = {  # fewer seats and a longer term: allowed (adding seats is not, R-QUO-6)
+    "lines": [{"subscription_id": "sub-acme-cad", "seats": 8, "term": "three_year"}],
     "recipients": ["bea@acme.example", "carl@acme.example"],
 }
 ROUTES: list[Route] = [
