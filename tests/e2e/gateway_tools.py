@@ -241,6 +241,15 @@ async def make_acme_objects(client: httpx.AsyncClient) -> dict[str, list[str]]:
         made[path] = [resp.json()["id"]]
 
     renewal = {"subscription_ids": ["sub-acme-pdm"]}  # manual, renews in 45 days (demo data)
+
+    async def quotes_know_it() -> bool:  # quotes learn subscriptions from their snapshots
+        resp = await client.post(
+            "/v1/quotes/renewal-groups", json=renewal, headers=bearer(ACME, [Role.BUYER])
+        )
+        unknown = [i for i in resp.json().get("ineligible", []) if "not_found" in i["code"]]
+        return resp.status_code == 200 and not unknown
+
+    await eventually(quotes_know_it, timeout=30)
     await create("/v1/quotes", {**renewal, "recipients": ["bea@acme.example"]}, [Role.BUYER])
     new_seats = {
         "lines": [{"kind": "new", "product_code": "CAD-PRO", "seats": 2, "term": "annual"}],

@@ -14,7 +14,7 @@ from shared.events import EventData, SubscriptionChanged
 from shared.events.base import MoneyField
 from shared.messaging.outbox import build_envelope
 from tests.e2e.conftest import ALICE, token_for
-from tests.kafka_tools import envelopes, publish_raw, read_topic
+from tests.kafka_tools import envelopes, eventually, publish_raw, read_topic
 
 
 def new_account(roles: tuple[str, ...] = ("primary_admin",)) -> tuple[str, dict[str, str]]:
@@ -38,8 +38,20 @@ async def publish(
     )
 
 
-async def events_about(bootstrap: str, topic: str, key: str) -> list[dict[str, Any]]:
-    return [e for e in envelopes(await read_topic(bootstrap, topic, timeout=5)) if e["key"] == key]
+async def events_about(
+    bootstrap: str, topic: str, key: str, *, at_least: int = 0
+) -> list[dict[str, Any]]:
+    """The envelopes of `key` on a topic, once at least `at_least` are there (an outbox
+    publishes shortly after its transaction commits): the caller then checks the exact count."""
+
+    async def read() -> list[dict[str, Any]] | None:
+        records = await read_topic(bootstrap, topic, timeout=5)
+        found = [e for e in envelopes(records) if e["key"] == key]
+        return found if len(found) >= at_least else None
+
+    if at_least == 0:
+        return await read() or []
+    return await eventually(read, timeout=30)  # type: ignore[no-any-return]
 
 
 async def payments_today(gateway: httpx.AsyncClient) -> date:

@@ -16,6 +16,7 @@ from shared.principal import Principal, Role
 from tests.e2e.conftest import ALICE, NORA, UMA
 from tests.e2e.gateway_tools import ACME, bearer, degraded_gateway, service_headers
 from tests.e2e.test_gateway_tenant_isolation import strings_and_accounts
+from tests.kafka_tools import eventually
 
 ALICE_PRINCIPAL = Principal("alice@acme.example", ACME, frozenset({Role.PRIMARY_ADMIN}))
 SECTION = {  # where each source's answer shows on the dashboard
@@ -39,22 +40,31 @@ async def test_dashboard_shows_what_each_service_says_in_one_call(
     """R-SUM-1 product cards and R-SUM-2 alerts (subscriptions), R-SUM-3 quotes, open invoices
     and payments due in 90 days, R-SUM-4 spending: each section is its service's answer; a
     service that does not offer its part is named in `unavailable`."""
-    page = await dashboard(gateway, ALICE)
+
+    async def as_its_sources_answer() -> dict[str, Any] | None:
+        """The page and then each source read directly; the services may still be applying
+        events between the two reads, so a mismatch is tried again (not a stale cache: there
+        is none)."""
+        page = await dashboard(gateway, ALICE)
+        async with httpx.AsyncClient(timeout=15) as direct:
+            for source in sources(list_limit=20):
+                resp = await direct.get(
+                    f"{stack.url(source.service)}{source.path}",
+                    params=source.params,
+                    headers=service_headers(ALICE_PRINCIPAL),
+                )
+                if resp.status_code == 200:
+                    expected = resp.json()
+                    if source.section == "summary":
+                        expected = {k: expected.get(k) for k in ("product_cards", "alerts")}
+                    if SECTION[source.section](page) != expected:
+                        return None
+                elif source.service not in page["unavailable"]:
+                    return None
+        return page
+
+    page = await eventually(as_its_sources_answer, timeout=30, interval=0.5)
     assert page["csn"] == ACME and page["not_shown"] == []
-    async with httpx.AsyncClient(timeout=15) as direct:
-        for source in sources(list_limit=20):
-            resp = await direct.get(
-                f"{stack.url(source.service)}{source.path}",
-                params=source.params,
-                headers=service_headers(ALICE_PRINCIPAL),
-            )
-            if resp.status_code == 200:
-                expected = resp.json()
-                if source.section == "summary":
-                    expected = {k: expected.get(k) for k in ("product_cards", "alerts")}
-                assert SECTION[source.section](page) == expected, source
-            else:
-                assert source.service in page["unavailable"], source
     assert page["partial"] == bool(page["unavailable"])
 
 
@@ -62,11 +72,16 @@ async def test_open_invoices_and_active_quotes_due_are_on_the_dashboard(
     gateway: httpx.AsyncClient,
 ) -> None:
     """R-SUM-3: the same open invoices and active quotes as their own lists."""
-    page = await dashboard(gateway, ALICE)
-    invoices = (await gateway.get("/v1/invoices?status=open&limit=20", headers=ALICE)).json()
-    quotes = (await gateway.get("/v1/quotes?limit=20", headers=ALICE)).json()
-    assert page["upcoming"]["invoices"] == invoices
-    assert page["upcoming"]["quotes"] == quotes
+
+    async def as_their_lists() -> bool:
+        page = await dashboard(gateway, ALICE)
+        invoices = (await gateway.get("/v1/invoices?status=open&limit=20", headers=ALICE)).json()
+        quotes = (await gateway.get("/v1/quotes?limit=20", headers=ALICE)).json()
+        return bool(
+            page["upcoming"]["invoices"] == invoices and page["upcoming"]["quotes"] == quotes
+        )
+
+    await eventually(as_their_lists, timeout=30, interval=0.5)
 
 
 async def test_a_plain_user_sees_no_billing_sections(gateway: httpx.AsyncClient) -> None:
@@ -107,12 +122,18 @@ async def test_a_slow_or_dead_service_gives_a_partial_dashboard_not_an_error(
 ) -> None:
     """R-SUM-1..4: payments is down and quotes never answers; the page is still served, with
     their sections empty and named, and the other sections as the full page has them."""
-    page = await dashboard(degraded, ALICE)
-    full = await dashboard(gateway, ALICE)
+
+    async def both() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        page, full = await dashboard(degraded, ALICE), await dashboard(gateway, ALICE)
+        same = (
+            page["upcoming"]["invoices"] == full["upcoming"]["invoices"]
+            and page["product_cards"] == full["product_cards"]
+        )
+        return (page, full) if same else None  # events may land between the two reads
+
+    page, full = await eventually(both, timeout=30, interval=0.5)
     assert page["partial"] is True
     assert {"payments", "quotes"} <= set(page["unavailable"])
     assert page["upcoming"]["payments"] is None and page["upcoming"]["quotes"] is None
-    assert page["upcoming"]["invoices"] == full["upcoming"]["invoices"]
-    assert page["product_cards"] == full["product_cards"]
     down = {"payments", "quotes"}
     assert set(page["unavailable"]) - down == set(full["unavailable"]) - down

@@ -147,9 +147,12 @@ async def test_killed_right_after_the_provider_accepted_the_charge_the_invoice_i
     assert charge["provider_charge_id"] == entry["provider_charge_id"]
     assert await ledger.ledger_entries() == [entry]  # never charged a second time
     bootstrap = stack.bootstrap_servers
-    assert len(await events_about(bootstrap, "payment-succeeded", invoice_id)) == 1
-    assert len(await events_about(bootstrap, "invoice-paid", invoice_id)) == 1
-    assert len(await events_about(bootstrap, "subscription-renewed", "sub-acme-cad")) == 1
+    assert len(await events_about(bootstrap, "payment-succeeded", invoice_id, at_least=1)) == 1
+    assert len(await events_about(bootstrap, "invoice-paid", invoice_id, at_least=1)) == 1
+    renewed_events = await events_about(
+        bootstrap, "subscription-renewed", "sub-acme-cad", at_least=1
+    )
+    assert len(renewed_events) == 1
 
 
 async def test_declined_renewal_is_retried_on_schedule_until_paid_from_the_invoices_tab(
@@ -194,7 +197,10 @@ async def test_declined_renewal_is_retried_on_schedule_until_paid_from_the_invoi
 
     attempts = await eventually(second_attempt, timeout=60)
     assert [c["attempt"] for c in attempts] == [1, 2]
-    failed = [e["data"] for e in await events_about(bootstrap, "payment-failed", invoice["id"])]
+    failed = [
+        e["data"]
+        for e in await events_about(bootstrap, "payment-failed", invoice["id"], at_least=2)
+    ]
     assert [(f["attempt"], f["reason"], f["final"]) for f in failed] == [
         (1, "card_declined", False),
         (2, "card_declined", False),
@@ -214,6 +220,9 @@ async def test_declined_renewal_is_retried_on_schedule_until_paid_from_the_invoi
         return sub["renewal_date"] == add_months(old, 12).isoformat()
 
     await eventually(renewed, timeout=60)
+    # A payment-failed handled after the invoice-paid (separate consumers) must not flag the
+    # renewed subscription again.
+    await asyncio.sleep(2)
     assert (await _get(gw, "/v1/subscriptions/sub-bh-cad", NORA))["payment_error"] is None
 
     render = await _get(gw, "/v1/subscriptions/sub-acme-render", ALICE)
@@ -264,5 +273,7 @@ async def test_credit_note_that_refunds_sends_the_money_back_on_the_charge_once(
     [entry] = await ledger.refund_entries()
     assert entry["provider_charge_id"] == charge["provider_charge_id"]
     assert entry["idempotency_key"] == f"credit-note:{note.json()['id']}:charge:{charge['id']}"
-    events = await events_about(stack.bootstrap_servers, "payment-refunded", invoice["id"])
+    events = await events_about(
+        stack.bootstrap_servers, "payment-refunded", invoice["id"], at_least=1
+    )
     assert [e["data"]["amount"] for e in events] == [100_000]

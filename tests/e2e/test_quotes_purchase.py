@@ -15,7 +15,7 @@ import pytest
 
 from services.invoicing.entrypoints import consumers as invoicing_consumers
 from shared.terms import TERM_MONTHS, add_months
-from tests.e2e.quotes_support import LUMEN, person, renewal_groups
+from tests.e2e.quotes_support import LUMEN, person, renewal_groups, until_known
 from tests.kafka_tools import eventually, read_topic
 
 pytestmark = pytest.mark.slow
@@ -40,6 +40,7 @@ async def subscription(gateway: httpx.AsyncClient, sub_id: str) -> dict[str, Any
 async def bought(gateway: httpx.AsyncClient, kafka_bootstrap: str) -> dict[str, Any]:
     """Lea quotes the renewal of two subscriptions, sends the quote and accepts it, paying
     with her saved card. Returns the subscriptions before, and the quote."""
+    await until_known(gateway, LEA, QUOTED)  # quotes consumed the demo snapshots
     groups = await renewal_groups(gateway, LEA, QUOTED)
     assert groups["ineligible"] == [], groups  # subscriptions published their snapshots
     before = {sub_id: await subscription(gateway, sub_id) for sub_id in QUOTED}

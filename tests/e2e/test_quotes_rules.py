@@ -39,8 +39,20 @@ USER = person(CSN, "user")
 
 @pytest.fixture(scope="module")
 async def today(gateway: httpx.AsyncClient, kafka_bootstrap: str) -> date:
-    """The account's billing address (Germany) is known to the quotes service."""
+    """The account's billing address (Germany) is known to the quotes service: a quote's tax
+    is estimated once, when it is drafted, so the tests wait until a draft shows it."""
     await publish(kafka_bootstrap, customer(CSN), "invoicing")
+    probe = {
+        "lines": [{"kind": "new", "product_code": "SIM", "seats": 1, "term": "annual"}],
+        "currency": "EUR",
+    }
+
+    async def address_known() -> bool:
+        resp = await gateway.post("/v1/quotes", json=probe, headers=ADMIN)
+        assert resp.status_code == 201, resp.text
+        return bool(resp.json()["tax_name"] == "Umsatzsteuer 19%")
+
+    await eventually(address_known, timeout=30, interval=0.5)
     return await service_today(gateway)
 
 

@@ -56,11 +56,15 @@ async def before_renewal(gateway: httpx.AsyncClient) -> dict[str, dict[str, Any]
     await advance_days(gateway, 6)
 
     async def settled() -> bool:
+        """Each service has applied what it consumes: subscriptions the renewal and the
+        payment error, invoicing the failed payment (on its own consumer)."""
         acme = await subscription(gateway, "sub-acme-cad", ALICE)
         bh = await subscription(gateway, "sub-bh-cad", NORA)
+        bh_invoices = await invoices_for(gateway, "sub-bh-cad", NORA)
         return (
             acme["renewal_date"] != before["sub-acme-cad"]["renewal_date"]
             and bh["payment_error"] is not None
+            and any(i["last_payment_error"] is not None for i in bh_invoices)
         )
 
     await eventually(settled, timeout=45)

@@ -71,6 +71,7 @@ subscriptions = Table(
     Column("next_term", str_enum(Term, "term"), nullable=True),
     Column("next_unit_price_amount", Integer, nullable=True),
     Column("expired_on", Date, nullable=True),
+    Column("last_paid_invoice_id", String(64), nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_subscriptions_csn_renewal", "csn", "renewal_date"),
     Index("ix_subscriptions_csn_product", "csn", "product_code"),

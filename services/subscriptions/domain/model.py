@@ -162,6 +162,9 @@ class Subscription:
     next_term: Term | None = None  # a term change applied at renewal (R-SUB-8)
     next_unit_price_amount: int | None = None  # the price of one seat for next_term
     expired_on: date | None = None
+    # The newest invoice paid for this subscription: a payment failure of that invoice handled
+    # after its payment (separate consumers) is stale and flags nothing (R-PAY-4).
+    last_paid_invoice_id: str | None = None
     version: int = 1
 
     # --- reading --------------------------------------------------------------------------
@@ -321,10 +324,17 @@ class Subscription:
         self.version += 1
         return self.renewal_date
 
-    def record_payment_error(self, reason: str) -> None:
-        """Shown as an alert until a later payment succeeds (R-PAY-4); nothing is renewed."""
+    def record_payment_error(self, reason: str, invoice_id: str) -> bool:
+        """Shown as an alert until a later payment succeeds (R-PAY-4); nothing is renewed.
+        A failure of an invoice that has since been paid changes nothing."""
+        if invoice_id == self.last_paid_invoice_id:
+            return False
         self.payment_error = reason
         self.version += 1
+        return True
+
+    def record_paid_invoice(self, invoice_id: str) -> None:
+        self.last_paid_invoice_id = invoice_id
 
     def expire_if_past(self, today: date, grace_days: int) -> bool:
         """Past its renewal date unrenewed, the subscription expires (R-SUB-13). An auto-renew

@@ -159,16 +159,17 @@ async def complete_renewal(event: InvoicePaid, _: Envelope, uow: SubscriptionsUn
     """An invoice that covers renewal lines was paid: extend each subscription one term from
     its old date (R-SUB-12), applying pending term and seat changes (R-SUB-8, R-SEAT-3)."""
     for line in event.lines:
-        if line.subscription_id is None or line.period_start is None:
+        if line.subscription_id is None:
             continue
-        if line.kind is not None and line.kind != "renewal":
-            continue  # added seats, new purchases: paid, but no term to extend
         sub = await uow.subscriptions.get_for_update(line.subscription_id)
         if sub is None or sub.csn != event.csn:
             log.warning(
                 "invoice %s pays unknown subscription %s", event.invoice_id, line.subscription_id
             )
             continue
+        sub.record_paid_invoice(event.invoice_id)
+        if line.period_start is None or (line.kind is not None and line.kind != "renewal"):
+            continue  # added seats, new purchases: paid, but no term to extend
         previous = sub.renewal_date
         paid = None
         if event.currency == sub.currency:
@@ -200,8 +201,8 @@ async def record_payment_failure(
     for subscription_id in event.subscription_ids:
         sub = await uow.subscriptions.get_for_update(subscription_id)
         if sub is not None and sub.csn == event.csn:
-            sub.record_payment_error(event.reason)
-            await publish_changed(uow, sub)
+            if sub.record_payment_error(event.reason, event.invoice_id):
+                await publish_changed(uow, sub)
 
 
 async def apply_payment_method(

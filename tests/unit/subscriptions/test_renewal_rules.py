@@ -126,10 +126,24 @@ def test_expired_subscription_cannot_be_renewed_r_sub_7() -> None:
 def test_payment_error_is_recorded_and_cleared_by_the_renewal() -> None:
     sub = subscription()
     request = sub.request_renewal()
-    sub.record_payment_error("card_declined")
+    assert sub.record_payment_error("card_declined", "inv-1")
     assert sub.payment_error == "card_declined"
     sub.complete_renewal(request.period_start)
+    sub.record_paid_invoice("inv-1")
     assert sub.payment_error is None
+
+
+def test_a_failure_of_an_invoice_already_paid_flags_nothing_r_pay_4() -> None:
+    """Payment failures and payments reach subscriptions on separate consumers: the failure of
+    a retry may be handled after the payment that settled the invoice."""
+    sub = subscription()
+    request = sub.request_renewal()
+    sub.complete_renewal(request.period_start)
+    sub.record_paid_invoice("inv-1")
+    assert not sub.record_payment_error("card_declined", "inv-1")
+    assert sub.payment_error is None
+    assert sub.record_payment_error("card_declined", "inv-2")  # another invoice: shown
+    assert sub.payment_error == "card_declined"
 
 
 @pytest.mark.parametrize(
