@@ -180,15 +180,18 @@ async def test_a_redelivered_purchase_creates_no_second_order_or_invoice_r_inv_4
     orders = await wait_for_orders(gateway, account, 3)
     for envelope in sent:
         await republish(kafka_bootstrap, envelope)
-    # A new purchase published after the copies: once it is in, the copies were handled.
+    # A new purchase on each topic after the copies: each consumer reads its topic in order,
+    # so once the three are in, every copy was handled.
     await publish(kafka_bootstrap, renewal_requested(account.csn), "subscriptions")
-    after = await wait_for_orders(gateway, account, 4)
+    await publish(kafka_bootstrap, renewal_order(account.csn, [(1, 700)]), "subscriptions")
+    await publish(kafka_bootstrap, quote_accepted(account.csn), "quotes")
+    after = await wait_for_orders(gateway, account, 6)
     await asyncio.sleep(1)
 
     page = await get_ok(gateway, "/v1/orders?limit=200", account.admin)
-    assert page["total"] == 4 == len(after)
+    assert page["total"] == 6 == len(after)
     invoices = await get_ok(gateway, "/v1/invoices?limit=200", account.admin)
-    assert invoices["total"] == 4
+    assert invoices["total"] == 6
     issued = envelopes(await read_topic(kafka_bootstrap, "invoice-issued"))
     for order in orders:
         assert len([e for e in issued if e["key"] == order["invoice"]["id"]]) == 1
