@@ -269,6 +269,15 @@ class ItemOutcome:
     code: str | None = None
     message: str | None = None
 
+    @classmethod
+    def not_found(cls, subscription_id: str) -> ItemOutcome:
+        return cls(
+            subscription_id,
+            "not_found",
+            "subscription_not_found",
+            f"No subscription {subscription_id} in this account.",
+        )
+
 
 def check_bulk_size(ids: Sequence[str]) -> list[str]:
     unique = list(dict.fromkeys(ids))
@@ -306,14 +315,7 @@ async def set_auto_renew(
     for sub_id in ids:
         sub = subs.get(sub_id)
         if sub is None:
-            outcomes.append(
-                ItemOutcome(
-                    sub_id,
-                    "not_found",
-                    "subscription_not_found",
-                    f"No subscription {sub_id} in this account.",
-                )
-            )
+            outcomes.append(ItemOutcome.not_found(sub_id))
             continue
         method = methods.get(sub.payment_method_id or "")
         try:
@@ -351,14 +353,7 @@ async def link_payment_method(
     for sub_id in ids:
         sub = subs.get(sub_id)
         if sub is None:
-            outcomes.append(
-                ItemOutcome(
-                    sub_id,
-                    "not_found",
-                    "subscription_not_found",
-                    f"No subscription {sub_id} in this account.",
-                )
-            )
+            outcomes.append(ItemOutcome.not_found(sub_id))
             continue
         try:
             changed = sub.link_payment_method(method)
@@ -486,14 +481,7 @@ async def renewal_groups(
     for sub_id in ids:
         sub = subs.get(sub_id)
         if sub is None:
-            ineligible.append(
-                ItemOutcome(
-                    sub_id,
-                    "not_found",
-                    "subscription_not_found",
-                    f"No subscription {sub_id} in this account.",
-                )
-            )
+            ineligible.append(ItemOutcome.not_found(sub_id))
             continue
         try:
             sub.check_manual_renewal(today)
