@@ -7,7 +7,8 @@ import json
 import uuid
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 
 async def read_topic(
@@ -73,3 +74,43 @@ async def eventually(check: Any, *, timeout: float = 30.0, interval: float = 0.2
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last result: {last!r}")
+
+
+async def consumers_caught_up(bootstrap: str, topics: list[str]) -> bool:
+    """Every service consumer group of these topics (named `<service>.<topic>`) has committed
+    up to the end of each partition: whatever was on the topics has been handled (offsets are
+    committed only after the handler's transaction)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        groups = [g for g, _ in await admin.list_consumer_groups()]
+    finally:
+        await admin.close()
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await probe.start()
+    try:
+        await probe.topics()  # metadata of every topic, for partitions_for_topic
+        ends = {}
+        for topic in topics:
+            partitions = probe.partitions_for_topic(topic) or set()
+            tps = [TopicPartition(topic, p) for p in partitions]
+            ends.update(await probe.end_offsets(tps))
+    finally:
+        await probe.stop()
+    for topic in topics:
+        consumers = [g for g in groups if g.endswith(f".{topic}") and "test-reader" not in g]
+        if not consumers:
+            return False
+        for group in consumers:
+            # A consumer of that group that never subscribes only reads its committed offsets.
+            reader = AIOKafkaConsumer(
+                bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+            )
+            await reader.start()
+            try:
+                for tp, end in ends.items():
+                    if tp.topic == topic and ((await reader.committed(tp)) or 0) < end:
+                        return False
+            finally:
+                await reader.stop()
+    return True

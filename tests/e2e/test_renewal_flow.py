@@ -13,7 +13,7 @@ import pytest
 
 from shared.terms import add_months
 from tests.e2e.conftest import ALICE, NORA, UMA
-from tests.kafka_tools import envelopes, eventually, publish_raw, read_topic
+from tests.kafka_tools import consumers_caught_up, envelopes, eventually, publish_raw, read_topic
 
 pytestmark = pytest.mark.slow
 
@@ -140,11 +140,14 @@ async def test_redelivered_events_change_nothing_the_second_time(
     gateway: httpx.AsyncClient, before_renewal: dict[str, dict[str, Any]], kafka_bootstrap: str
 ) -> None:
     renewal_date = (await subscription(gateway, "sub-acme-cad", ALICE))["renewal_date"]
-    for topic in ("renewal-requested", "invoice-issued", "payment-succeeded", "invoice-paid"):
+    topics = ["renewal-requested", "invoice-issued", "payment-succeeded", "invoice-paid"]
+    for topic in topics:
         records = await read_topic(kafka_bootstrap, topic, min_count=1)
         for record in records:  # the very same bytes, same event_id, published again
             await publish_raw(kafka_bootstrap, topic, record.value, key=record.key)
-    await asyncio.sleep(4)
+    # Every consumer of those topics has handled the copies (committed to the end).
+    await eventually(lambda: consumers_caught_up(kafka_bootstrap, topics), timeout=60, interval=1)
+    await asyncio.sleep(1)  # what a handler published is relayed from its outbox
 
     assert (await subscription(gateway, "sub-acme-cad", ALICE))["renewal_date"] == renewal_date
     invoices = await invoices_for(gateway, "sub-acme-cad", ALICE)
