@@ -25,19 +25,13 @@ from typing import Any
 
 import httpx
 
+from bench.renewals import card_view, percentile, seed_billing_accounts
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
 from services.gateway.dashboard import sources
-from services.invoicing.adapters.orm import messaging as invoicing_messaging
-from services.invoicing.domain.model import Customer
-from services.invoicing.service_layer.uow import InvoicingUnitOfWork
-from services.payments.adapters.orm import messaging as payments_messaging
-from services.payments.domain.model import PaymentMethod, PaymentMethodKind
-from services.payments.service_layer.uow import PaymentsUnitOfWork
 from services.subscriptions.adapters.orm import messaging as subscriptions_messaging
 from services.subscriptions.domain.model import PaymentMethodKind as SubPaymentKind
 from services.subscriptions.domain.model import (
-    PaymentMethodView,
     PurchaseMethod,
     Status,
     Subscription,
@@ -94,50 +88,11 @@ async def seed(urls: dict[str, str], count: int) -> None:
     today = clock.today()
     engines = {s: create_engine(urls[s]) for s in ("subscriptions", "invoicing", "payments")}
     try:
-        async with InvoicingUnitOfWork(
-            session_factory(engines["invoicing"]), clock, "bench", invoicing_messaging
-        ) as uow:
-            uow.customers.add(
-                Customer(
-                    csn=CSN,
-                    company_name="Dashboard Bench GmbH",
-                    address_line1="Friedrichstrasse 68",
-                    city="Berlin",
-                    postal_code="10117",
-                    country="DE",
-                )
-            )
-            await uow.commit()
-        async with PaymentsUnitOfWork(
-            session_factory(engines["payments"]), clock, "bench", payments_messaging
-        ) as uow:
-            uow.payment_methods.add(
-                PaymentMethod(
-                    id=f"pm-{CSN}",
-                    csn=CSN,
-                    kind=PaymentMethodKind.CARD,
-                    provider_token="tok_visa",
-                    brand="visa",
-                    last4="4242",
-                    holder_name=CSN,
-                    exp_month=12,
-                    exp_year=2040,
-                )
-            )
-            await uow.commit()
+        await seed_billing_accounts(engines, [CSN], clock)
         async with SubscriptionsUnitOfWork(
             session_factory(engines["subscriptions"]), clock, "bench", subscriptions_messaging
         ) as uow:
-            method = PaymentMethodView(
-                id=f"pm-{CSN}",
-                csn=CSN,
-                kind=SubPaymentKind.CARD,
-                label="Visa •••• 4242",
-                recurring=True,
-                valid=True,
-                active=True,
-                version_at="0000",
-            )
+            method = card_view(CSN, SubPaymentKind.CARD)
             uow.subscriptions.add(method)
             for t in range(TEAMS):
                 uow.subscriptions.add_team(Team(id=f"team-dash-{t:02d}", csn=CSN, name=f"Team {t}"))
@@ -164,11 +119,6 @@ async def drained(urls: dict[str, str], timeout: float) -> None:
     finally:
         for e in engines:
             await e.dispose()
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def load(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
@@ -73,44 +74,52 @@ def card_view(csn: str, kind: SubPaymentKind) -> PaymentMethodView:
     )
 
 
+async def seed_billing_accounts(
+    engines: dict[str, AsyncEngine], accounts: list[str], clock: SystemClock
+) -> None:
+    """What invoicing and payments know of each bench account: a Berlin billing address
+    (German VAT) and a working card `pm-<csn>`."""
+    async with InvoicingUnitOfWork(
+        session_factory(engines["invoicing"]), clock, "bench", invoicing_messaging
+    ) as uow:
+        for csn in accounts:
+            uow.customers.add(
+                Customer(
+                    csn=csn,
+                    company_name=f"Bench {csn}",
+                    address_line1="Friedrichstrasse 68",
+                    city="Berlin",
+                    postal_code="10117",
+                    country="DE",
+                )
+            )
+        await uow.commit()
+    async with PaymentsUnitOfWork(
+        session_factory(engines["payments"]), clock, "bench", payments_messaging
+    ) as uow:
+        for csn in accounts:
+            uow.payment_methods.add(
+                PaymentMethod(
+                    id=f"pm-{csn}",
+                    csn=csn,
+                    kind=PaymentMethodKind.CARD,
+                    provider_token="tok_visa",
+                    brand="visa",
+                    last4="4242",
+                    holder_name=csn,
+                    exp_month=12,
+                    exp_year=2040,
+                )
+            )
+        await uow.commit()
+
+
 async def seed(urls: dict[str, str], count: int) -> None:
     clock, today = SystemClock(), SystemClock().today()
     accounts = [f"B{n:09d}" for n in range((count + SUBS_PER_ACCOUNT - 1) // SUBS_PER_ACCOUNT)]
     engines = {s: create_engine(urls[s]) for s in ("subscriptions", "invoicing", "payments")}
     try:
-        async with InvoicingUnitOfWork(
-            session_factory(engines["invoicing"]), clock, "bench", invoicing_messaging
-        ) as uow:
-            for csn in accounts:
-                uow.customers.add(
-                    Customer(
-                        csn=csn,
-                        company_name=f"Bench {csn}",
-                        address_line1="Friedrichstrasse 68",
-                        city="Berlin",
-                        postal_code="10117",
-                        country="DE",
-                    )
-                )
-            await uow.commit()
-        async with PaymentsUnitOfWork(
-            session_factory(engines["payments"]), clock, "bench", payments_messaging
-        ) as uow:
-            for csn in accounts:
-                uow.payment_methods.add(
-                    PaymentMethod(
-                        id=f"pm-{csn}",
-                        csn=csn,
-                        kind=PaymentMethodKind.CARD,
-                        provider_token="tok_visa",
-                        brand="visa",
-                        last4="4242",
-                        holder_name=csn,
-                        exp_month=12,
-                        exp_year=2040,
-                    )
-                )
-            await uow.commit()
+        await seed_billing_accounts(engines, accounts, clock)
         async with SubscriptionsUnitOfWork(
             session_factory(engines["subscriptions"]), clock, "bench", subscriptions_messaging
         ) as uow:

@@ -59,7 +59,14 @@ class Money:
     def exponent(self) -> int:
         return _EXPONENTS.get(self.currency, 2)
 
+    @property
+    def major_units(self) -> Decimal:
+        """The amount in the currency's main unit, exactly: 123456 EUR -> 1234.56."""
+        return Decimal(self.amount).scaleb(-self.exponent)
+
+    def text(self, grouping: bool = False) -> str:
+        """The amount without its currency, with every minor digit: 1234.56 (1,234.56)."""
+        return f"{self.major_units:{',' if grouping else ''}.{self.exponent}f}"
+
     def __str__(self) -> str:
-        exp = self.exponent
-        value = Decimal(self.amount).scaleb(-exp)
-        return f"{value:.{exp}f} {self.currency}"
+        return f"{self.text()} {self.currency}"

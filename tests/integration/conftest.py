@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -8,7 +8,9 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import services.subscriptions.adapters.orm as subscriptions_orm
-from shared.db import create_engine, upgrade_to_head
+from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
+from shared.clock import SystemClock
+from shared.db import create_engine, session_factory, upgrade_to_head
 
 MIGRATIONS = Path(subscriptions_orm.__file__).resolve().parent.parent / "migrations"
 
@@ -28,3 +30,12 @@ async def clean_messaging(engine: AsyncEngine) -> AsyncEngine:
         await conn.execute(delete(subscriptions_orm.messaging.outbox))
         await conn.execute(delete(subscriptions_orm.messaging.processed_events))
     return engine
+
+
+@pytest.fixture
+def subscriptions_uow(clean_messaging: AsyncEngine) -> Callable[[], SubscriptionsUnitOfWork]:
+    """A new unit of work of the subscriptions service on the clean database, per call."""
+    sessions, clock = session_factory(clean_messaging), SystemClock()
+    return lambda: SubscriptionsUnitOfWork(
+        sessions, clock, "subscriptions", subscriptions_orm.messaging
+    )

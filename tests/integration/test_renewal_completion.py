@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, select
@@ -16,7 +17,6 @@ from services.subscriptions.domain.model import PurchaseMethod, Status, Subscrip
 from services.subscriptions.service_layer.handlers import complete_renewal
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
-from shared.db import session_factory
 from shared.events import InvoiceLineRef, InvoicePaid
 from shared.messaging.outbox import build_envelope
 
@@ -38,12 +38,9 @@ def paid(line: InvoiceLineRef) -> InvoicePaid:
 
 async def test_a_paid_quoted_renewal_applies_its_seats_and_term_without_the_quote(
     clean_messaging: AsyncEngine,
+    subscriptions_uow: Callable[[], SubscriptionsUnitOfWork],
 ) -> None:
-    sessions = session_factory(clean_messaging)
-    clock = SystemClock()
-
-    def uow() -> SubscriptionsUnitOfWork:
-        return SubscriptionsUnitOfWork(sessions, clock, "subscriptions", messaging)
+    uow, clock = subscriptions_uow, SystemClock()
 
     async with clean_messaging.begin() as conn:
         await conn.execute(delete(subscriptions).where(subscriptions.c.csn == CSN))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -22,7 +23,6 @@ from services.subscriptions.domain.model import (
 from services.subscriptions.service_layer.handlers import sweep_due_renewals, sweep_expired
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
-from shared.db import session_factory
 
 
 def card_on_file() -> PaymentMethodView:
@@ -40,13 +40,10 @@ def card_on_file() -> PaymentMethodView:
 
 async def test_two_replicas_sweeping_at_once_request_each_renewal_once(
     clean_messaging: AsyncEngine,
+    subscriptions_uow: Callable[[], SubscriptionsUnitOfWork],
 ) -> None:
-    sessions = session_factory(clean_messaging)
-    clock = SystemClock()
-    today = clock.today()
-
-    def uow() -> SubscriptionsUnitOfWork:
-        return SubscriptionsUnitOfWork(sessions, clock, "subscriptions", messaging)
+    uow = subscriptions_uow
+    today = SystemClock().today()
 
     async with clean_messaging.begin() as conn:
         await conn.execute(delete(subscriptions))
@@ -95,13 +92,10 @@ async def test_two_replicas_sweeping_at_once_request_each_renewal_once(
 
 async def test_two_replicas_expiring_at_once_expire_each_lapsed_subscription_once_r_sub_13(
     clean_messaging: AsyncEngine,
+    subscriptions_uow: Callable[[], SubscriptionsUnitOfWork],
 ) -> None:
-    sessions = session_factory(clean_messaging)
-    clock = SystemClock()
-    today = clock.today()
-
-    def uow() -> SubscriptionsUnitOfWork:
-        return SubscriptionsUnitOfWork(sessions, clock, "subscriptions", messaging)
+    uow = subscriptions_uow
+    today = SystemClock().today()
 
     async with clean_messaging.begin() as conn:
         await conn.execute(delete(subscriptions))

@@ -36,8 +36,7 @@ class Seller:
 
 def amount(value: int, currency: str) -> str:
     """1,234.56 EUR; JPY has no minor unit: 12,345 JPY."""
-    exp = Money(value, currency).exponent
-    return f"{Decimal(value).scaleb(-exp):,.{exp}f} {currency}"
+    return f"{Money(value, currency).text(grouping=True)} {currency}"
 
 
 def percent(rate: str) -> str:

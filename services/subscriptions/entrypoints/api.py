@@ -26,6 +26,7 @@ from services.subscriptions.service_layer.handlers import ItemOutcome, visible_t
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.errors import DomainError, NotFound
 from shared.http import CurrentPrincipal, file_responses
+from shared.money import Money
 from shared.pagination import Page, PageDep
 from shared.runtime import uow_for_request
 
@@ -247,9 +248,7 @@ def _cell(value: Any) -> str:
 
 
 def _money_text(amount: int, currency: str) -> str:
-    from shared.money import Money
-
-    return str(Money(amount, currency)).split(" ")[0]
+    return Money(amount, currency).text()
 
 
 def _csv_row(s: SubscriptionOut) -> list[str]:
