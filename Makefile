@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: install run test test-unit lint token advance-clock bench bench-subscriptions bench-payments bench-dashboard fuzz clean
+.PHONY: install run test test-unit lint token advance-clock bench bench-subscriptions bench-payments bench-dashboard bench-journeys fuzz clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -22,8 +22,14 @@ install: .venv/.synced
 run: install  ## broker + 4 services + gateway on SQLite with demo data; Ctrl-C stops all
 	$(RUN) python deploy/run_local.py
 
-test: install  ## unit, integration and end-to-end tests on a real broker and PostgreSQL
+# The end-to-end journeys again on the embedded default (`make run`'s SQLite files); the gateway's
+# own checks (OpenAPI, fuzzing) do not depend on the services' database and run once.
+E2E_ON_SQLITE := tests/e2e tests/audit --ignore=tests/e2e/test_gateway_fuzz.py \
+	--ignore=tests/e2e/test_gateway_openapi.py
+
+test: install  ## unit, integration and end-to-end tests on a real broker and PostgreSQL, then SQLite
 	$(RUN) pytest
+	TEST_DATABASE_BACKEND=sqlite $(RUN) pytest $(E2E_ON_SQLITE)
 
 test-unit: install
 	$(RUN) pytest -m unit
@@ -49,6 +55,9 @@ bench-payments: install  ## charge processor throughput, 1 and 2 replicas, never
 
 bench-dashboard: install  ## dashboard p50/p99 and requests/s, 1,000 subscriptions, PostgreSQL
 	$(RUN) python -m bench.dashboard $(ARGS)
+
+bench-journeys: install  ## make run's journeys on SQLite for 10 min: 5xx, *.dlq records, tracebacks
+	$(RUN) python -m bench.journeys $(ARGS)
 
 fuzz: install  ## schemathesis against the gateway's OpenAPI on a fresh stack; fails on any 5xx
 	$(RUN) python -m bench.fuzz $(ARGS)

@@ -14,6 +14,7 @@ time)."""
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 import time
 from collections import Counter
@@ -35,6 +36,7 @@ from services.gateway.config import GatewaySettings
 from shared.principal import Role
 
 FUZZ_ACCOUNT = "5199999991"
+PATH_PARAM = re.compile(r"\{\w+\}")
 
 
 def auth_headers() -> list[dict[str, str]]:
@@ -61,6 +63,37 @@ def auth_headers() -> list[dict[str, str]]:
         {"Authorization": f"Bearer {expired}"},
         {"Authorization": f"Bearer {other_audience}"},
     ]
+
+
+def hostile_bodies() -> list[bytes]:
+    """Bodies no generator makes but an attacker would: nesting far past any document (the
+    parsers recurse), and a card number in a free-text field (R-PAY-1)."""
+    deep_arrays = [("[" * n + "]" * n).encode() for n in (33, 600, 100_000)]
+    deep_objects = ('{"a":' * 5_000 + "1" + "}" * 5_000).encode()
+    card_in_text = b'{"reason": "4242 4242 4242 4242", "company_name": "x"}'
+    return [*deep_arrays, deep_objects, card_in_text]
+
+
+def send_hostile_bodies(base_url: str, document: dict[str, Any], report: FuzzReport) -> None:
+    valid = auth_headers()[0]
+    for path, item in document.get("paths", {}).items():
+        if path.startswith("/v1/dev/"):
+            continue
+        concrete = PATH_PARAM.sub("fuzz-id", path)
+        for method in ("post", "put", "patch"):
+            if method not in item:
+                continue
+            for body in hostile_bodies():
+                response = httpx.request(
+                    method.upper(),
+                    f"{base_url}{concrete}",
+                    content=body,
+                    headers={**valid, "content-type": "application/json"},
+                    timeout=30,
+                )
+                report.record(
+                    response.status_code, f"{method.upper()} {concrete} ({len(body)} bytes)"
+                )
 
 
 @dataclass
@@ -119,6 +152,7 @@ def fuzz(base_url: str, examples: int) -> FuzzReport:
                 if "Unsatisfiable" not in type(exc).__name__ and "Generation" not in repr(exc):
                     raise
                 report.skipped_operations.append(f"{operation.label} ({mode.value}): {exc!r}")
+    send_hostile_bodies(base_url, document, report)
     return report
 
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 from services.gateway.auth import issue_token  # noqa: E402
 from services.gateway.config import GatewaySettings  # noqa: E402
 from shared.demo import demo_accounts  # noqa: E402
-from shared.infra.kafka import kafka_broker  # noqa: E402
+from shared.infra.kafka import kafka_broker, preferred_port  # noqa: E402
 from shared.infra.stack import DEFAULT_PORTS, SERVICE_NAMES, Stack  # noqa: E402
 
 
@@ -28,7 +28,10 @@ def main() -> None:
     # so that a second signal cannot cut the clean-up short.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.update(now=True))
-    with kafka_broker(log_path=var / "broker.log") as bootstrap:
+    # The embedded broker listens on 9092, Kafka's usual port, when it is free: other systems
+    # consume our topics there (the banner says where it ended up).
+    broker_port = preferred_port(int(os.environ.get("MAKE_RUN_KAFKA_PORT", "9092")))
+    with kafka_broker(log_path=var / "broker.log", port=broker_port) as bootstrap:
         stack = Stack(
             bootstrap_servers=bootstrap,
             database_urls={
@@ -48,10 +51,11 @@ def main() -> None:
         try:
             stack.start()  # a signal during start-up is honoured right after
             settings = GatewaySettings()
-            print(f"\nBilling & Orders is up (broker {bootstrap}, logs in {var / 'logs'}):")
+            print(f"\nBilling & Orders is up (logs in {var / 'logs'}):")
             print(f"  gateway       {stack.url('gateway')}   API docs: {stack.url('gateway')}/docs")
             for s in SERVICE_NAMES:
                 print(f"  {s:<14}{stack.url(s)}")
+            print(f"  Kafka broker  {bootstrap}   (topics: KAFKA_BOOTSTRAP_SERVERS={bootstrap})")
             print("\nDemo users (token: make token SUBJECT=<user>):")
             for account in demo_accounts():
                 for u in account["users"]:

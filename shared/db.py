@@ -27,6 +27,8 @@ from shared.messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
 _MIGRATION_LOCK = 7_412_903_311
+# Execution option: on SQLite, run each statement in its own transaction (no BEGIN IMMEDIATE).
+SQLITE_AUTOCOMMIT = "sqlite_autocommit"
 
 
 def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
@@ -48,6 +50,18 @@ def create_engine(database_url: str) -> AsyncEngine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            dbapi_conn.isolation_level = None  # the driver's own BEGIN comes too late: see below
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            # The driver begins a transaction at the first write, after the reads it depends
+            # on, and SQLite ignores FOR UPDATE: two requests could both read a credit note's
+            # balance and both spend it. BEGIN IMMEDIATE takes SQLite's one write lock at the
+            # start instead, so read-modify-write transactions run one after another, as row
+            # locks make them on PostgreSQL. Work that must not hold it (the outbox relay
+            # while it waits for the broker) asks for SQLITE_AUTOCOMMIT.
+            if not conn.get_execution_options().get(SQLITE_AUTOCOMMIT):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)

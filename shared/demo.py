@@ -12,3 +12,17 @@ DEMO_FILE = Path(__file__).resolve().parent.parent / "deploy" / "demo" / "accoun
 def demo_accounts(path: Path = DEMO_FILE) -> list[dict[str, Any]]:
     accounts: list[dict[str, Any]] = json.loads(path.read_text())["accounts"]
     return accounts
+
+
+# Vendor staff and resellers act on an account; they are not its contacts.
+_NOT_CONTACTS = frozenset({"partner", "billing_agent"})
+
+
+def demo_users() -> dict[str, dict[str, Any]]:
+    """Every demo person by subject, with the CSN of the account they act on."""
+    return {u["subject"]: {**u, "csn": a["csn"]} for a in demo_accounts() for u in a["users"]}
+
+
+def is_contact(user: dict[str, Any]) -> bool:
+    """A person of the customer company (not only a partner or a vendor's billing agent)."""
+    return bool(set(user["roles"]) - _NOT_CONTACTS)

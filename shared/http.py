@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError
@@ -40,6 +40,14 @@ def file_responses(
     if example is not None:
         media = {"schema": {"type": "string"}, "example": example}
     return {200: {"description": description, "content": {media_type: media}}}
+
+
+class RequestBody(BaseModel):
+    """The body of a write: unknown fields are refused, and nothing is coerced ("5" is not 5,
+    "true" is not true). Dates and enum values, which JSON can only carry as strings, opt out
+    field by field with `Field(strict=False)`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Problem(BaseModel):

@@ -22,12 +22,11 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -45,6 +44,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.clock import Clock
+from shared.db_types import UtcDateTime
 from shared.principal import HEADER_CSN, HEADER_INTERNAL_TOKEN, HEADER_REQUEST_ID
 
 HEADER = "Idempotency-Key"
@@ -64,12 +64,12 @@ def define_idempotency_table(metadata: MetaData) -> Table:
         Column("method", String(10), nullable=False),
         Column("path", String(500), nullable=False),
         Column("status", String(16), nullable=False),
-        Column("locked_until", DateTime(timezone=True), nullable=True),
+        Column("locked_until", UtcDateTime(), nullable=True),
         Column("response_status", Integer, nullable=True),
         Column("response_content_type", String(200), nullable=True),
         Column("response_body", LargeBinary, nullable=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("expires_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("expires_at", UtcDateTime(), nullable=False),
         Index("ix_idempotency_keys_expires_at", "expires_at"),
     )
 
@@ -160,7 +160,7 @@ class IdempotencyStore:
                 row = (await conn.execute(select(t).where(self._where(csn, key)))).one_or_none()
                 if row is None:
                     continue
-                if _aware(row.expires_at) <= now:  # expired but not purged yet: start afresh
+                if row.expires_at <= now:  # expired but not purged yet: start afresh
                     await conn.execute(
                         delete(t).where(self._where(csn, key) & (t.c.expires_at == row.expires_at))
                     )
@@ -173,7 +173,7 @@ class IdempotencyStore:
                             row.response_status, row.response_content_type, row.response_body
                         )
                     )
-                if row.locked_until is not None and _aware(row.locked_until) > now:
+                if row.locked_until is not None and row.locked_until > now:
                     return InProgress()
                 taken = await conn.execute(  # the holder died: take the key over (compare-and-set)
                     update(t)
@@ -217,11 +217,6 @@ class IdempotencyStore:
                 delete(self.table).where(self.table.c.expires_at < self.clock.now())
             )
         return int(result.rowcount or 0)
-
-
-def _aware(value: Any) -> Any:
-    """SQLite returns naive datetimes; every time here is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _worth_keeping(status: int, body: bytes) -> bool:

@@ -30,6 +30,11 @@ class Principal:
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)
 
+    @property
+    def sees_billing_data(self) -> bool:
+        """Prices, amounts, payment methods and payment errors: not for plain users (R-ROLE-1)."""
+        return self.has_any(BILLING_ROLES)
+
 
 HEADER_SUBJECT = "X-Principal-Subject"
 HEADER_CSN = "X-Principal-CSN"

@@ -26,6 +26,7 @@ from shared.infra.kafka import ensure_topics
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
+from shared.request_guard import RequestGuardMiddleware
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -181,13 +182,14 @@ class Service(Generic[U]):
 
         app = FastAPI(title=f"Billing & Orders — {self.name}", version="1.0.0", lifespan=lifespan)
         app.state.service = self
-        # Inside the request-id middleware (installed next), so that replays carry the id too.
+        # Inside the request-id middleware (installed last), so that replays carry the id too.
         app.add_middleware(
             IdempotencyMiddleware,
             store=self.idempotency,
             internal_token=self.settings.internal_token,
             wait_seconds=self.settings.idempotency_wait_seconds,
         )
+        app.add_middleware(RequestGuardMiddleware)  # before a key is kept for a refused body
         install_error_handlers(app)
         app.include_router(self._ops_router())
         guarded = [Depends(internal_auth(self.settings.internal_token))]

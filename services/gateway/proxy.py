@@ -19,6 +19,7 @@ from shared.http import PROBLEM, request_id
 from shared.idempotency import HEADER as HEADER_IDEMPOTENCY_KEY
 from shared.idempotency import KEY_FORMAT
 from shared.principal import HEADER_INTERNAL_TOKEN, HEADER_REQUEST_ID, Principal, to_headers
+from shared.request_guard import check_body
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ async def forward(request: Request, principal: Principal, route: Route) -> Respo
     # The path as the caller encoded it, so that an id holding '/' or '?' stays one segment.
     path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
     body = await read_body(request)
+    check_body(body)  # nesting and card data (R-PAY-1), before anything parses the body
     refuse_unstorable_text(request, body)
     try:
         upstream = await _send(

@@ -7,19 +7,26 @@ import argparse
 
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
-from shared.demo import demo_accounts
+from shared.demo import demo_users
 
 
 def main() -> None:
-    users = {u["subject"]: (a["csn"], u["roles"]) for a in demo_accounts() for u in a["users"]}
+    users = demo_users()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subject", default="alice@acme.example", choices=sorted(users))
     args = parser.parse_args()
     settings = GatewaySettings()
     if settings.environment == "prod":
         raise SystemExit("dev tokens are not issued in prod")
-    csn, roles = users[args.subject]
-    print(issue_token(settings, subject=args.subject, csn=csn, roles=roles))
+    user = users[args.subject]
+    token = issue_token(
+        settings,
+        subject=args.subject,
+        csn=user["csn"],
+        roles=user["roles"],
+        partner_csn=user.get("partner_csn"),
+    )
+    print(token)
 
 
 if __name__ == "__main__":

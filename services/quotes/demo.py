@@ -8,7 +8,7 @@ import json
 
 from services.quotes.domain.pricing import Offer
 from services.quotes.service_layer.uow import QuotesUnitOfWork
-from shared.demo import DEMO_FILE, demo_accounts
+from shared.demo import DEMO_FILE, demo_accounts, is_contact
 
 CATALOG_FILE = DEMO_FILE.parent / "catalog.json"
 TERMS = ("monthly", "annual", "three_year")
@@ -29,6 +29,6 @@ async def load(uow: QuotesUnitOfWork) -> None:
                         )
                     )
         for account in demo_accounts():
-            for user in account["users"]:
+            for user in filter(is_contact, account["users"]):
                 await uow.projections.add_contact(account["csn"], user["subject"], user["name"])
         await uow.commit()

@@ -121,6 +121,9 @@ class SeatsChanged(EventData):
     period_start: date | None = None
     period_end: date | None = None
     payment_method_id: str | None
+    placed_by: str | None = Field(
+        default=None, description="Subject of the person who changed the seats"
+    )
 
     def aggregate_key(self) -> str:
         return self.subscription_id

@@ -24,6 +24,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def preferred_port(port: int) -> int:
+    """`port` when it is free on 127.0.0.1, else any free one."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return free_port()
+    return port
+
+
 def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -90,8 +100,9 @@ class TansuBroker:
 
 
 @contextlib.contextmanager
-def kafka_broker(log_path: Path | None = None) -> Iterator[str]:
-    """Yield bootstrap servers for a real Kafka-protocol broker, started if needed."""
+def kafka_broker(log_path: Path | None = None, port: int | None = None) -> Iterator[str]:
+    """Yield bootstrap servers for a real Kafka-protocol broker, started if needed (on `port`
+    when given, else on a free one)."""
     configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if configured:
         yield configured
@@ -102,7 +113,7 @@ def kafka_broker(log_path: Path | None = None) -> Iterator[str]:
         with KafkaContainer() as kafka:
             yield kafka.get_bootstrap_server()
         return
-    broker = TansuBroker(log_path=log_path).start()
+    broker = TansuBroker(port=port or free_port(), log_path=log_path).start()
     try:
         yield broker.bootstrap_servers
     finally:

@@ -1,6 +1,8 @@
 """Where test databases come from: PostgreSQL on 127.0.0.1:5432 when reachable (a fresh
 database per run), else a testcontainers PostgreSQL where Docker runs, else SQLite files.
-Under CI (CI=true) SQLite is never used: PostgreSQL is started, or the run fails loudly."""
+Under CI (CI=true) SQLite is never a fallback: PostgreSQL is started, or the run fails loudly.
+`TEST_DATABASE_BACKEND=sqlite` asks for SQLite on purpose: the `make run` default, which
+`make test` exercises in a second pass."""
 
 from __future__ import annotations
 
@@ -64,6 +66,9 @@ def _async_url(dsn: str, database: str) -> str:
 @contextlib.contextmanager
 def test_databases(names: list[str], sqlite_dir: Path) -> Iterator[dict[str, str]]:
     """Yield one fresh DATABASE_URL per name; dropped afterwards."""
+    if sqlite_requested():
+        yield _sqlite_databases(names, sqlite_dir)
+        return
     admin = os.environ.get("TEST_POSTGRES_ADMIN_DSN", LOCAL_ADMIN_DSN)
     in_ci = os.environ.get("CI", "").lower() == "true"
     if not _reachable(admin) and in_ci:
@@ -88,8 +93,18 @@ def test_databases(names: list[str], sqlite_dir: Path) -> Iterator[dict[str, str
         return
     if in_ci:
         raise RuntimeError("CI=true: refusing to fall back to SQLite")
+    yield _sqlite_databases(names, sqlite_dir)
+
+
+def sqlite_requested() -> bool:
+    """The embedded default (`make run`'s SQLite files) asked for by name."""
+    return os.environ.get("TEST_DATABASE_BACKEND", "").lower() == "sqlite"
+
+
+def _sqlite_databases(names: list[str], sqlite_dir: Path) -> dict[str, str]:
     sqlite_dir.mkdir(parents=True, exist_ok=True)
-    yield {n: f"sqlite+aiosqlite:///{sqlite_dir}/{n}-{uuid.uuid4().hex[:8]}.db" for n in names}
+    run_id = uuid.uuid4().hex[:8]
+    return {n: f"sqlite+aiosqlite:///{sqlite_dir}/{n}-{run_id}.db" for n in names}
 
 
 def _fresh_databases(admin: str, names: list[str]) -> Iterator[dict[str, str]]:

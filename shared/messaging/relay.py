@@ -16,6 +16,8 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.db import SQLITE_AUTOCOMMIT
+
 log = logging.getLogger(__name__)
 
 
@@ -84,7 +86,9 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish one batch; returns how many rows were confirmed by the broker."""
         table = self.table
-        async with self.engine.begin() as conn:
+        # One relay per SQLite file: its statements need not hold the write lock meanwhile.
+        engine = self.engine.execution_options(**{SQLITE_AUTOCOMMIT: True})
+        async with engine.begin() as conn:
             if not await self._take_lock(conn):
                 return 0
             rows = (

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -17,6 +16,7 @@ from sqlalchemy import (
     text,
 )
 
+from shared.db_types import UtcDateTime
 from shared.idempotency import define_idempotency_table
 
 # SQLite only auto-increments INTEGER PRIMARY KEY.
@@ -39,8 +39,8 @@ def define_messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("topic", String(200), nullable=False),
         Column("message_key", String(200), nullable=False),
         Column("payload", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("published_at", UtcDateTime(), nullable=True),
         Index(
             "ix_outbox_unpublished",
             "id",
@@ -54,7 +54,7 @@ def define_messaging_tables(metadata: MetaData) -> MessagingTables:
         # (consumer, event_id) is the idempotency key: a duplicate insert means "already done".
         Column("consumer", String(100), primary_key=True),
         Column("event_id", String(36), primary_key=True),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
     )
     # Idempotency-Key of POSTs that create or pay (shared/idempotency.py).
     return MessagingTables(outbox, processed, define_idempotency_table(metadata))

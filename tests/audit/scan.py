@@ -1,15 +1,18 @@
 """Looks for card data at rest: Luhn-valid 13-19 digit runs (card numbers) and security codes
-written next to their name, in files (logs, SQLite databases and their WAL, the provider's
-ledger) and in PostgreSQL databases (every text column of every table, read as text)."""
+written next to their name, in files (logs, the provider's ledger), in SQLite databases (every
+cell of every table, their WAL included, read through SQLite: their pages glue neighbouring
+values together, which would make digit runs that no row holds) and in PostgreSQL databases
+(every row of every table, read as text)."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 
-from services.payments.domain.card_data import card_numbers_in, security_codes_in
+from shared.card_data import card_numbers_in, security_codes_in
 
 
 @dataclass(frozen=True)
@@ -32,13 +35,36 @@ def card_data_in_text(text: str, where: str) -> list[Finding]:
     ]
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 def card_data_in_files(root: Path) -> list[Finding]:
-    """Every file under `root`, read as bytes (binary databases included)."""
+    """Every file under `root`: SQLite databases cell by cell, any other file as bytes."""
     findings: list[Finding] = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        text = path.read_bytes().decode("latin-1")
+        if path.name.endswith(("-wal", "-shm", "-journal")):
+            continue  # read with their database
+        with path.open("rb") as f:
+            is_sqlite = f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+        text = _sqlite_cells(path) if is_sqlite else path.read_bytes().decode("latin-1")
         findings += card_data_in_text(text, str(path))
     return findings
+
+
+def _sqlite_cells(path: Path) -> str:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        cells = [
+            str(cell)
+            for table in tables
+            for row in conn.execute(f'SELECT * FROM "{table}"')
+            for cell in row
+            if cell is not None
+        ]
+    finally:
+        conn.close()
+    return "\n".join(cells)
 
 
 async def card_data_in_database(url: str) -> list[Finding]:

@@ -310,6 +310,7 @@ async def test_adding_seats_charges_the_stored_card_pro_rata_r_seat_2(
     assert (await sub(gateway, "sub-nw-seats"))["seats"] == before[
         "seats"
     ]  # a preview changes nothing
+    assert preview.json()["order_id"] is None  # and names no order it did not place
 
     resp = await gateway.post(
         "/v1/subscriptions/sub-nw-seats/seats", json={"seats": before["seats"] + 2}, headers=CORA
@@ -335,6 +336,14 @@ async def test_adding_seats_charges_the_stored_card_pro_rata_r_seat_2(
     assert changed[0]["prorated_amount"] == {"amount": expected, "currency": "EUR"}
     assert changed[0]["period_end"] == before["renewal_date"]
 
+    async def order() -> dict[str, Any] | None:  # the order the answer named, placed by Cora
+        resp = await gateway.get(f"/v1/orders/{added['order_id']}", headers=FRANK)
+        return resp.json() if resp.status_code == 200 else None
+
+    placed = await eventually(order)
+    assert placed["placed_by"] == "cora@northwind.example"
+    assert placed["id"] == added["order_id"]
+
 
 async def test_reducing_seats_applies_at_renewal_with_the_lower_price_r_seat_3(
     gateway: httpx.AsyncClient,
@@ -350,6 +359,16 @@ async def test_reducing_seats_applies_at_renewal_with_the_lower_price_r_seat_3(
     after = await sub(gateway, "sub-nw-seats")
     assert after["seats"] == before["seats"]  # still paid for until the renewal
     assert (after["seats_at_renewal"], after["renewal_amount"]) == (2, 2 * 189000)
+
+
+async def test_a_seat_count_must_be_a_number_not_text(gateway: httpx.AsyncClient) -> None:
+    """No silent coercion on writes: "5" is refused where the API documents an integer."""
+    for path in (
+        "/v1/subscriptions/sub-nw-seats/seats/preview",
+        "/v1/subscriptions/sub-nw-seats/seats",
+    ):
+        resp = await gateway.post(path, json={"seats": "5"}, headers=CORA)
+        assert problem(resp, 422, "invalid_request")["errors"][0]["loc"][-1] == "seats"
 
 
 # --- manual renewals (R-SUB-9..12, R-ROLE-2) -----------------------------------------------------

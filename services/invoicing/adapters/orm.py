@@ -6,7 +6,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -28,6 +27,7 @@ from services.invoicing.domain.model import (
 from services.invoicing.domain.order import Order, OrderKind
 from services.invoicing.domain.payment_request import PaymentRequest, PaymentRequestStatus
 from shared.db import str_enum
+from shared.db_types import UtcDateTime
 from shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
@@ -83,11 +83,11 @@ invoices = Table(
     Column("tax_name", String(100), nullable=False),
     Column("payment_method_id", String(64), nullable=True),
     Column("last_payment_error", String(200), nullable=True),
-    Column("paid_at", DateTime(timezone=True), nullable=True),
+    Column("paid_at", UtcDateTime(), nullable=True),
     Column("order_id", String(36), nullable=True),
     Column("amount_credited", Integer, nullable=False, server_default="0"),
     Column("amount_refunded", Integer, nullable=False, server_default="0"),
-    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("cancellation_reason", String(300), nullable=True),
     Index("ix_invoices_csn_issue", "csn", "issue_date"),
 )
@@ -119,7 +119,7 @@ invoice_payments = Table(
     Column("charge_id", String(64), primary_key=True),
     Column("invoice_id", String(36), ForeignKey("invoices.id"), nullable=False, index=True),
     Column("amount", Integer, nullable=False),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("applied_at", UtcDateTime(), nullable=False),
 )
 
 orders = Table(
@@ -138,7 +138,7 @@ orders = Table(
     Column("collection", String(20), nullable=False),
     Column("payment_method_id", String(64), nullable=True),
     Column("placed_by", String(200), nullable=True),
-    Column("placed_at", DateTime(timezone=True), nullable=False),
+    Column("placed_at", UtcDateTime(), nullable=False),
     Column("bill_to", Text, nullable=False),
     Column("invoice_id", String(36), ForeignKey("invoices.id"), nullable=False, unique=True),
     Index("ix_orders_csn_placed", "csn", "placed_at"),
@@ -154,7 +154,7 @@ payment_requests = Table(
     Column("amount", Integer, nullable=False),
     Column("payment_method_id", String(64), nullable=False),
     Column("requested_by", String(200), nullable=False),
-    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
     Column(
         "status",
         str_enum(PaymentRequestStatus, "payment_request_status", length=20),
@@ -162,7 +162,7 @@ payment_requests = Table(
     ),
     Column("charge_id", String(64), nullable=True),
     Column("failure_reason", String(200), nullable=True),
-    Column("settled_at", DateTime(timezone=True), nullable=True),
+    Column("settled_at", UtcDateTime(), nullable=True),
 )
 
 credit_notes = Table(
@@ -182,7 +182,7 @@ credit_notes = Table(
     Column("amount_applied", Integer, nullable=False),
     Column("amount_refunded", Integer, nullable=False),
     Column("issue_date", Date, nullable=False),
-    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
     Column("issued_by", String(200), nullable=False),
     Column("bill_to", Text, nullable=False),
     Column("tax_name", String(100), nullable=False),
@@ -210,7 +210,7 @@ credit_applications = Table(
     Column("invoice_id", String(36), ForeignKey("invoices.id"), nullable=False, index=True),
     Column("invoice_number", String(50), nullable=False),
     Column("amount", Integer, nullable=False),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("applied_at", UtcDateTime(), nullable=False),
     Column("applied_by", String(200), nullable=False),
 )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from services.invoicing.adapters.pdf import render_credit_note
 from services.invoicing.domain.credit_note import CreditDraft
@@ -26,7 +26,7 @@ from services.invoicing.service_layer.credit_notes import (
     issue_credit_note,
 )
 from shared.errors import NotFound
-from shared.http import CurrentPrincipal, file_responses
+from shared.http import CurrentPrincipal, RequestBody, file_responses
 from shared.pagination import Page, PageDep
 
 router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
@@ -34,16 +34,12 @@ router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
-class CreditLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CreditLineIn(RequestBody):
     description: Text
     amount: int = Field(ge=1, le=10**12, description="Before tax, minor units")
 
 
-class CreditNoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CreditNoteIn(RequestBody):
     reason: Text
     invoice_id: str | None = Field(default=None, max_length=36)
     refund: bool = Field(
@@ -58,16 +54,12 @@ class CreditNoteIn(BaseModel):
     )
 
 
-class AllocationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AllocationIn(RequestBody):
     invoice_id: str = Field(max_length=36)
     amount: int = Field(ge=1, le=10**12)
 
 
-class ApplicationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApplicationIn(RequestBody):
     allocations: list[AllocationIn] = Field(min_length=1, max_length=50)
 
     @field_validator("allocations")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from services.invoicing.domain.model import Customer
 from services.invoicing.entrypoints.deps import UowDep, billing_viewer
@@ -14,7 +14,7 @@ from services.invoicing.service_layer.customers import (
     change_customer_details,
 )
 from shared.errors import Forbidden, NotFound
-from shared.http import CurrentPrincipal
+from shared.http import CurrentPrincipal, RequestBody
 from shared.principal import Role
 
 router = APIRouter(prefix="/v1/customer", tags=["customer"])
@@ -23,9 +23,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Code = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)]
 
 
-class AddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AddressIn(RequestBody):
     line1: Text
     line2: Text | None = None
     city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -40,9 +38,7 @@ class AddressIn(BaseModel):
     )
 
 
-class CustomerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CustomerIn(RequestBody):
     company_name: Text
     billing_address: AddressIn
     tax_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None

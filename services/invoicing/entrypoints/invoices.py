@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from services.invoicing.adapters.pdf import render_invoice
 from services.invoicing.entrypoints.deps import (
@@ -25,7 +25,7 @@ from services.invoicing.entrypoints.schemas import (
 from services.invoicing.service_layer.credit_notes import cancel_invoice
 from services.invoicing.service_layer.payments import PayInvoice, request_payment
 from shared.errors import NotFound
-from shared.http import CurrentPrincipal, file_responses
+from shared.http import CurrentPrincipal, RequestBody, file_responses
 from shared.pagination import Page, PageDep
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
@@ -33,9 +33,7 @@ router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 StatusFilter = Literal["open", "paid", "cancelled", "overdue"]
 
 
-class PayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PayIn(RequestBody):
     payment_method_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
         description="A saved payment method of the account", examples=["pm-acme-visa"]
     )
@@ -44,9 +42,7 @@ class PayIn(BaseModel):
     )
 
 
-class CancelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CancelIn(RequestBody):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 

@@ -234,7 +234,7 @@ async def invoice_added_seats(event: SeatsChanged, _: Envelope, uow: InvoicingUn
             ],
             collection="automatic" if event.payment_method_id else "manual",
             payment_method_id=event.payment_method_id,
-            placed_by=None,
+            placed_by=event.placed_by,
             reference=event.subscription_id,
         ),
         uow,

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -33,6 +32,7 @@ from services.payments.domain.model import (
 )
 from services.payments.domain.upcoming import InvoiceView, SubscriptionView
 from shared.db import str_enum
+from shared.db_types import UtcDateTime
 from shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
@@ -68,8 +68,8 @@ payment_methods = Table(
     Column("holder_name", String(200), nullable=False),
     Column("is_default", Boolean, nullable=False),
     Column("status", str_enum(PaymentMethodStatus, "payment_method_status"), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=True),
     Column("announced_valid", Boolean, nullable=True),
 )
 
@@ -92,13 +92,13 @@ charges = Table(
     Column("subscription_ids", JsonList, nullable=False),
     Column("correlation_id", String(200), nullable=True),
     Column("causation_id", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("origin", str_enum(ChargeOrigin, "charge_origin"), nullable=False),
     Column("payment_request_id", String(64), nullable=True),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
-    Column("retry_at", DateTime(timezone=True), nullable=True),
-    Column("settled_at", DateTime(timezone=True), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("retry_at", UtcDateTime(), nullable=True),
+    Column("settled_at", UtcDateTime(), nullable=True),
     Index("ix_charges_status_updated", "status", "updated_at"),
     Index("ix_charges_csn_invoice", "csn", "invoice_id"),
     Index("ix_charges_invoice", "invoice_id"),
@@ -120,11 +120,11 @@ refunds = Table(
     Column("provider_refund_id", String(200), nullable=True),
     Column("failure_code", String(64), nullable=True),
     Column("failure_message", String(500), nullable=True),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
     Column("correlation_id", String(200), nullable=True),
     Column("causation_id", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_refunds_status_updated", "status", "updated_at"),
     Index("ix_refunds_csn_invoice", "csn", "invoice_id"),
 )
@@ -145,7 +145,7 @@ subscription_views = Table(
     Column("currency", String(3), nullable=False),
     Column("payment_method_id", String(64), nullable=True, index=True),
     Column("payment_error", String(64), nullable=True),
-    Column("as_of", DateTime(timezone=True), nullable=False),
+    Column("as_of", UtcDateTime(), nullable=False),
 )
 
 invoice_views = Table(

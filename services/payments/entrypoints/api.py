@@ -12,14 +12,14 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.payments.adapters.provider import PaymentProvider
-from services.payments.domain.card_data import CardDataRefused, carries_card_data
 from services.payments.domain.model import PaymentMethod, PaymentMethodKind
 from services.payments.domain.upcoming import Schedule, UpcomingStatus, chart
 from services.payments.service_layer import methods
 from services.payments.service_layer.uow import PaymentsUnitOfWork
 from services.payments.service_layer.upcoming import upcoming_for
+from shared.card_data import CardDataRefused, carries_card_data
 from shared.errors import DomainError, Forbidden, NotFound
-from shared.http import CurrentPrincipal
+from shared.http import CurrentPrincipal, RequestBody
 from shared.pagination import Page, PageDep
 from shared.principal import BILLING_ROLES, Principal, Role
 from shared.runtime import service_of, uow_for_request
@@ -118,12 +118,10 @@ class PaymentMethodOut(BaseModel):
 HolderName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class PaymentMethodIn(BaseModel):
+class PaymentMethodIn(RequestBody):
     """A method tokenised by the provider's own form: we never see the card (R-PAY-1)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    kind: PaymentMethodKind
+    kind: PaymentMethodKind = Field(strict=False)  # an enum value, a string in JSON
     provider_token: str = Field(
         min_length=3,
         max_length=200,
@@ -135,9 +133,7 @@ class PaymentMethodIn(BaseModel):
     make_default: bool = False
 
 
-class PaymentMethodPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PaymentMethodPatch(RequestBody):
     holder_name: HolderName | None = None
     exp_month: int | None = Field(default=None, ge=1, le=12)
     exp_year: int | None = Field(default=None, ge=2000, le=2100)

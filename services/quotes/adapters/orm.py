@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -35,6 +34,7 @@ from services.quotes.domain.model import (
     QuoteStatus,
 )
 from shared.db import str_enum
+from shared.db_types import UtcDateTime
 from shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
@@ -97,7 +97,7 @@ quotes = Table(
     Column("purchase_method", String(20), nullable=False),
     Column("partner_csn", String(32), nullable=True),
     Column("created_by", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("validity_days", Integer, nullable=False),
     Column("recipients", StringListType, nullable=False),
     Column("billing_address", AddressType, nullable=True),
@@ -108,12 +108,12 @@ quotes = Table(
     Column("tax", Integer, nullable=False),
     Column("total", Integer, nullable=False),
     Column("priced_on", Date, nullable=True),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
     Column("expires_on", Date, nullable=True),
-    Column("accepted_at", DateTime(timezone=True), nullable=True),
+    Column("accepted_at", UtcDateTime(), nullable=True),
     Column("accepted_by", String(200), nullable=True),
     Column("payment_method_id", String(64), nullable=True),
-    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("cancelled_by", String(200), nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_quotes_status_expires", "status", "expires_on"),
@@ -174,7 +174,7 @@ subscription_snapshots = Table(
     Column("payment_method_id", String(64), nullable=True),
     Column("collection", String(20), nullable=False),
     Column("partner_csn", String(32), nullable=True),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
 )
 
 customer_snapshots = Table(
@@ -189,7 +189,7 @@ customer_snapshots = Table(
     Column("postal_code", String(20), nullable=True),
     Column("country", String(2), nullable=False),
     Column("net_terms_days", Integer, nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
 )
 
 # People of the company a partner may send a quote to without counting them (R-QUO-3).

@@ -17,7 +17,7 @@ from services.quotes.domain.model import Address, LineKind, Quote, QuoteOrigin
 from services.quotes.service_layer import handlers
 from services.quotes.service_layer.uow import QuotesUnitOfWork
 from shared.errors import DomainError, Forbidden
-from shared.http import CurrentPrincipal
+from shared.http import CurrentPrincipal, RequestBody
 from shared.pagination import Page, PageDep
 from shared.principal import BILLING_ROLES, Principal, Role
 from shared.runtime import service_of, uow_for_request
@@ -39,11 +39,10 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 # --- requests ----------------------------------------------------------------------------------
-class LineIn(BaseModel):
+class LineIn(RequestBody):
     """A renewal (subscription_id; seats and term default to those at renewal), a new purchase
     (product_code, seats, term) or a co-term purchase (product_code, seats, coterm_with)."""
 
-    model_config = ConfigDict(extra="forbid")
     kind: Literal["renewal", "new", "coterm"] = "renewal"
     subscription_id: Id | None = None
     product_code: Id | None = None
@@ -72,8 +71,7 @@ class LineIn(BaseModel):
         )
 
 
-class QuoteTermsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QuoteTermsIn(RequestBody):
     subscription_ids: list[Id] | None = Field(
         default=None,
         max_length=100,
@@ -83,7 +81,7 @@ class QuoteTermsIn(BaseModel):
         default=None, max_length=100, description="Per-line term and seats, or new purchases"
     )
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    start_date: date | None = None
+    start_date: date | None = Field(default=None, strict=False)  # ISO date string in JSON
     new_credit_line: bool = False
 
     def line_requests(self) -> list[LineRequest]:
@@ -115,8 +113,7 @@ class PartnerQuoteIn(QuoteIn):
     )
 
 
-class AddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AddressIn(RequestBody):
     line1: str = Field(min_length=1, max_length=200)
     line2: str | None = Field(default=None, max_length=200)
     city: str = Field(min_length=1, max_length=100)
@@ -130,13 +127,11 @@ class QuoteChangeIn(QuoteTermsIn):
     billing_address: AddressIn | None = None
 
 
-class RenewalGroupsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RenewalGroupsIn(RequestBody):
     subscription_ids: list[Id] = Field(min_length=1, max_length=100)
 
 
-class AcceptIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AcceptIn(RequestBody):
     payment_method_id: Id | None = Field(
         default=None, description="Pay now with this saved method; none: invoice on terms"
     )

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -29,6 +28,7 @@ from services.subscriptions.domain.model import (
     Term,
 )
 from shared.db import str_enum
+from shared.db_types import UtcDateTime
 from shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
@@ -120,7 +120,7 @@ renewal_carts = Table(
     Column("currency", String(3), nullable=False),
     Column("purchase_method", str_enum(PurchaseMethod, "purchase_method"), nullable=False),
     Column("created_by", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("lines", JSON, nullable=False),
     Column("subtotal_amount", Integer, nullable=False),
     Column("tax_amount", Integer, nullable=False),
@@ -128,7 +128,7 @@ renewal_carts = Table(
     Column("status", String(20), nullable=False),
     Column("payment_method_id", String(64), nullable=True),
     Column("collection", String(20), nullable=True),
-    Column("ordered_at", DateTime(timezone=True), nullable=True),
+    Column("ordered_at", UtcDateTime(), nullable=True),
     Column("version", Integer, nullable=False),
 )
 

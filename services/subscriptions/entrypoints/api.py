@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.subscriptions.adapters.repository import SORTS, ListQuery
 from services.subscriptions.domain.model import (
@@ -25,9 +25,10 @@ from services.subscriptions.service_layer import handlers
 from services.subscriptions.service_layer.handlers import ItemOutcome, visible_to
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.errors import DomainError, NotFound
-from shared.http import CurrentPrincipal, file_responses
+from shared.http import CurrentPrincipal, RequestBody, file_responses
 from shared.money import Money
 from shared.pagination import Page, PageDep
+from shared.principal import Principal
 from shared.runtime import uow_for_request
 
 router = APIRouter(tags=["subscriptions"])
@@ -41,8 +42,18 @@ SortName = Literal[tuple(SORTS) + tuple(f"-{s}" for s in SORTS)]  # type: ignore
 Ids = Annotated[list[str], Field(min_length=1, max_length=1000)]
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_BILLING = "Billing data: null for a plain user, who sees none (R-ROLE-1)."
+BILLING_FIELDS = frozenset(
+    {
+        "unit_price_amount",
+        "payment_method_id",
+        "payment_method_kind",
+        "payment_method_label",
+        "payment_error",
+        "unit_price_at_renewal",
+        "renewal_amount",
+    }
+)
 
 
 class SubscriptionOut(BaseModel):
@@ -57,7 +68,7 @@ class SubscriptionOut(BaseModel):
     product_name: str
     seats: int
     term: str
-    unit_price_amount: int
+    unit_price_amount: int | None = Field(description=_BILLING)
     currency: str
     auto_renew: bool
     renews_automatically: bool
@@ -66,28 +77,30 @@ class SubscriptionOut(BaseModel):
     days_to_renewal: int
     status: str
     purchase_method: str
-    payment_method_id: str | None
-    payment_method_kind: str | None
-    payment_method_label: str | None
+    payment_method_id: str | None = Field(description=_BILLING)
+    payment_method_kind: str | None = Field(description=_BILLING)
+    payment_method_label: str | None = Field(description=_BILLING)
     partner_csn: str | None
     assigned_to: str | None
     renewal_pending_for: date | None
-    payment_error: str | None
+    payment_error: str | None = Field(description=_BILLING)
     seats_at_renewal: int
     term_at_renewal: str
-    unit_price_at_renewal: int
-    renewal_amount: int = Field(description="Next renewal before tax, minor units")
+    unit_price_at_renewal: int | None = Field(description=_BILLING)
+    renewal_amount: int | None = Field(
+        description="Next renewal before tax, minor units. " + _BILLING
+    )
     manual_renewal_opens_on: date
     expired_on: date | None
 
 
 async def _out(
-    uow: SubscriptionsUnitOfWork, subs: list[Subscription], csn: str
+    uow: SubscriptionsUnitOfWork, subs: list[Subscription], principal: Principal
 ) -> list[SubscriptionOut]:
     methods = await uow.subscriptions.methods(
         [s.payment_method_id for s in subs if s.payment_method_id]
     )
-    team_names = await uow.subscriptions.teams_of(csn)
+    team_names = await uow.subscriptions.teams_of(principal.csn)
     today = uow.clock.today()
     out = []
     for s in subs:
@@ -130,6 +143,8 @@ async def _out(
                 expired_on=s.expired_on,
             )
         )
+    if not principal.sees_billing_data:  # R-ROLE-1
+        return [o.model_copy(update=dict.fromkeys(BILLING_FIELDS)) for o in out]
     return out
 
 
@@ -196,7 +211,7 @@ async def list_subscriptions(
         assigned_to=visible_to(principal),
     )
     return Page(
-        items=await _out(uow, items, principal.csn),
+        items=await _out(uow, items, principal),
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -233,6 +248,16 @@ CSV_COLUMNS = [
     "renewal_amount",
     "payment_error",
 ]
+BILLING_CSV_COLUMNS = frozenset({"unit_price", "payment_method", "renewal_amount", "payment_error"})
+
+
+def csv_columns(principal: Principal) -> list[str]:
+    """A plain user's export carries no price, card or payment column (R-ROLE-1)."""
+    if principal.sees_billing_data:
+        return CSV_COLUMNS
+    return [c for c in CSV_COLUMNS if c not in BILLING_CSV_COLUMNS]
+
+
 CSV_EXAMPLE = (
     ",".join(CSV_COLUMNS)
     + "\r\nsub-acme-cad,ctr-acme-1,CAD-PRO,CAD Pro,team-acme-eng,Engineering,10,annual,1200.00,"
@@ -247,25 +272,27 @@ def _cell(value: Any) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _money_text(amount: int, currency: str) -> str:
-    return Money(amount, currency).text()
+def _money_text(amount: int | None, currency: str) -> str | None:
+    return None if amount is None else Money(amount, currency).text()
 
 
-def _csv_row(s: SubscriptionOut) -> list[str]:
+def _csv_row(s: SubscriptionOut, columns: list[str]) -> list[str]:
     values = {
         **s.model_dump(),
         "unit_price": _money_text(s.unit_price_amount, s.currency),
         "renewal_amount": _money_text(s.renewal_amount, s.currency),
         "payment_method": s.payment_method_label or s.payment_method_id,
     }
-    return [_cell(values[c]) for c in CSV_COLUMNS]
+    return [_cell(values[c]) for c in columns]
 
 
-def _csv_response(rows: AsyncIterator[list[list[str]]], filename: str) -> StreamingResponse:
+def _csv_response(
+    rows: AsyncIterator[list[list[str]]], columns: list[str], filename: str
+) -> StreamingResponse:
     async def body() -> AsyncIterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(columns)
         async for batch in rows:
             writer.writerows(batch)
             yield buffer.getvalue()
@@ -294,15 +321,16 @@ async def export_subscriptions(
 ) -> StreamingResponse:
     query.ids = [i for raw in ids or [] for i in raw.split(",") if i]
     today = uow.clock.today()
+    columns = csv_columns(principal)
 
     async def rows() -> AsyncIterator[list[list[str]]]:
         async for batch in uow.subscriptions.stream(
             principal.csn, query, today, visible_to(principal)
         ):
-            yield [_csv_row(s) for s in await _out(uow, batch, principal.csn)]
+            yield [_csv_row(s, columns) for s in await _out(uow, batch, principal)]
 
     stamp = today.isoformat()
-    return _csv_response(rows(), f"subscriptions-{principal.csn}-{stamp}.csv")
+    return _csv_response(rows(), columns, f"subscriptions-{principal.csn}-{stamp}.csv")
 
 
 async def _visible(
@@ -324,7 +352,7 @@ async def get_subscription(
     subscription_id: str, principal: CurrentPrincipal, uow: UowDep
 ) -> SubscriptionOut:
     sub = await _visible(uow, principal, subscription_id)
-    return (await _out(uow, [sub], principal.csn))[0]
+    return (await _out(uow, [sub], principal))[0]
 
 
 @router.get(
@@ -337,12 +365,13 @@ async def export_subscription(
     subscription_id: str, principal: CurrentPrincipal, uow: UowDep
 ) -> StreamingResponse:
     sub = await _visible(uow, principal, subscription_id)
-    row = _csv_row((await _out(uow, [sub], principal.csn))[0])
+    columns = csv_columns(principal)
+    row = _csv_row((await _out(uow, [sub], principal))[0], columns)
 
     async def rows() -> AsyncIterator[list[list[str]]]:
         yield [row]
 
-    return _csv_response(rows(), f"subscription-{sub.id}.csv")
+    return _csv_response(rows(), columns, f"subscription-{sub.id}.csv")
 
 
 # --- auto-renew, payment method, term ---------------------------------------------------------
@@ -373,11 +402,11 @@ def _bulk(outcomes: list[ItemOutcome]) -> BulkOut:
     return BulkOut(**counts, results=[OutcomeOut(**o.__dict__) for o in outcomes])
 
 
-class AutoRenewIn(Body):
+class AutoRenewIn(RequestBody):
     auto_renew: bool
 
 
-class BulkAutoRenewIn(Body):
+class BulkAutoRenewIn(RequestBody):
     subscription_ids: Ids
     auto_renew: bool
 
@@ -411,7 +440,7 @@ async def bulk_auto_renew(
     )
 
 
-class LinkIn(Body):
+class LinkIn(RequestBody):
     subscription_ids: Ids
 
 
@@ -428,7 +457,7 @@ async def link_method(
     )
 
 
-class TermIn(Body):
+class TermIn(RequestBody):
     term: TermName
 
 
@@ -447,7 +476,7 @@ async def put_term(
 # --- seats ------------------------------------------------------------------------------------
 
 
-class SeatsIn(Body):
+class SeatsIn(RequestBody):
     seats: int = Field(ge=1, le=100_000)
     payment_method_id: str | None = Field(default=None, max_length=64)
 
@@ -460,7 +489,9 @@ class SeatsOut(BaseModel):
     effective_on: date
     prorated_amount: int | None = Field(description="Charged now before tax (added seats)")
     currency: str
-    order_id: str | None
+    order_id: str | None = Field(
+        description="The order placed for added seats; null in a preview, which places none"
+    )
     payment_method_id: str | None
     rounding: str = (
         "unit price x added seats x days left in the term / days in the term, rounded half up"
@@ -516,7 +547,7 @@ async def submit_seats(
 # --- manual renewals ----------------------------------------------------------------------------
 
 
-class SelectionIn(Body):
+class SelectionIn(RequestBody):
     subscription_ids: Ids
 
 
@@ -616,7 +647,7 @@ async def get_cart(cart_id: str, principal: CurrentPrincipal, uow: UowDep) -> Ca
     return _cart_out(await handlers.get_cart(uow, principal, cart_id))
 
 
-class CheckoutIn(Body):
+class CheckoutIn(RequestBody):
     payment_method_id: str | None = Field(
         default=None,
         max_length=64,

@@ -48,7 +48,7 @@ from shared.events import (
     SubscriptionRenewed,
 )
 from shared.money import Money
-from shared.principal import BILLING_ROLES, Principal
+from shared.principal import Principal
 from shared.tax import rule_for
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 def visible_to(principal: Principal) -> str | None:
     """Plain users see only the subscriptions assigned to them (R-ROLE-1)."""
-    return None if principal.has_any(BILLING_ROLES) else principal.subject
+    return None if principal.sees_billing_data else principal.subject
 
 
 def _money(amount: int, currency: str) -> MoneyField:
@@ -421,7 +421,7 @@ async def change_seats(
                 "Added seats are charged to the subscription's card or wallet, which can't be"
                 " charged now; update it or choose another method.",
             )
-        order_id = uuid.uuid4()
+        order_id = None if preview else uuid.uuid4()  # a preview places no order
     result = SeatsResult(
         subscription=sub,
         change=change.change,
@@ -452,6 +452,7 @@ async def change_seats(
             period_start=change.period_start,
             period_end=change.period_end,
             payment_method_id=sub.payment_method_id,
+            placed_by=principal.subject,
         )
     )
     uow.publish(snapshot(sub, method))
@@ -645,7 +646,7 @@ async def summary(uow: SubscriptionsUnitOfWork, principal: Principal) -> dict[st
         }
         if sub.status != Status.ACTIVE:
             continue
-        if sub.payment_error:
+        if sub.payment_error and principal.sees_billing_data:  # R-ROLE-1
             payment_errors.append({**alert, "payment_error": sub.payment_error})
         if (
             sub.renews_automatically(methods.get(sub.payment_method_id or ""))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.payments.domain.card_data import (
+from shared.card_data import (
     card_numbers_in,
     carries_card_data,
     luhn_valid,

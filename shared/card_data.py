@@ -1,4 +1,5 @@
-"""Recognising card data, so that it is refused at the door and never stored or logged (R-PAY-1).
+"""Recognising card data, so that it is refused at the door and never stored, logged or
+published, whatever field it was typed into (R-PAY-1).
 
 A card number (PAN) is a Luhn-valid run of 13 to 19 digits, written plain or in the usual
 groups (4-4-4-4[-3], 4-6-5, 4-6-4). A run glued to letters or digits (a hex id, a longer
@@ -97,7 +98,8 @@ class CardDataRefused(DomainError):
     def __init__(self) -> None:
         super().__init__(
             "card_data_refused",
-            "Card numbers and security codes are never sent to us (R-PAY-1): enter the card in "
-            "the payment provider's form and send the token it returns as provider_token.",
+            "Card numbers and security codes are never sent to us, in any field (R-PAY-1): to "
+            "pay by card, enter it in the payment provider's form and send the token it "
+            "returns as provider_token.",
             status=422,
         )
