@@ -17,6 +17,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import BaseModel, Field
 from sqlalchemy import MetaData, text
 
+from shared import devclock_store
 from shared.clock import AdjustableClock
 from shared.db import UnitOfWork, create_engine, session_factory, upgrade_to_head
 from shared.events import TOPICS, dead_letter_topic
@@ -26,6 +27,7 @@ from shared.infra.kafka import ensure_topics
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
+from shared.messaging.transient import is_transient
 from shared.request_guard import RequestGuardMiddleware
 from shared.settings import ServiceSettings
 
@@ -61,7 +63,14 @@ class Service(Generic[U]):
             logger=logging.getLogger(f"{self.name}.kafka"),
         )
         self.consumer = EventConsumer(
-            self.broker, self.uow, self.name, max_attempts=settings.consumer_max_attempts
+            self.broker,
+            self.uow,
+            self.name,
+            max_attempts=settings.consumer_max_attempts,
+            group_settings={
+                "session_timeout_ms": settings.consumer_session_timeout_ms,
+                "heartbeat_interval_ms": settings.consumer_heartbeat_interval_ms,
+            },
         )
         self.relay = OutboxRelay(
             self.engine,
@@ -89,6 +98,14 @@ class Service(Generic[U]):
         async def purge_idempotency_keys(svc: Service[Any]) -> None:
             await svc.idempotency.purge_expired()
 
+        if settings.dev_clock_enabled:  # replicas follow the stored offset (dev/test only)
+            self.periodic("dev-clock-sync", settings.dev_clock_sync_seconds)(self._sync_dev_clock)
+
+    async def _sync_dev_clock(self, _: Service[Any]) -> None:
+        stored = timedelta(seconds=await devclock_store.stored_offset(self.engine))
+        if stored > self.clock.offset:
+            self.clock.set_offset(stored)
+
     def uow(self, correlation_id: str | None = None, causation_id: str | None = None) -> U:
         return self.uow_class(
             self.sessions,
@@ -113,6 +130,9 @@ class Service(Generic[U]):
         if not self.settings.kafka_bootstrap_servers:
             raise RuntimeError("KAFKA_BOOTSTRAP_SERVERS is not set (make run starts a broker)")
         await upgrade_to_head(self.engine, self.migrations)
+        if self.settings.dev_clock_enabled:
+            await devclock_store.ensure_table(self.engine)
+            await self._sync_dev_clock(self)
         for hook in self.on_startup:
             await hook(self)
         self._tasks.append(asyncio.create_task(self._start_broker(), name="broker"))
@@ -155,8 +175,11 @@ class Service(Generic[U]):
                 await job(self)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("periodic job %s failed; next run in %.1fs", name, every)
+            except Exception as exc:
+                if is_transient(exc):  # a database or broker restarting: no traceback needed
+                    log.warning("periodic job %s: %r; next run in %.1fs", name, exc, every)
+                else:
+                    log.exception("periodic job %s failed; next run in %.1fs", name, every)
             await asyncio.sleep(every)
 
     async def stop(self) -> None:
@@ -236,6 +259,7 @@ class Service(Generic[U]):
                 self.clock.set_offset(timedelta(seconds=body.offset_seconds))
             except ValueError as exc:
                 raise HTTPException(409, str(exc)) from exc
+            await devclock_store.store_offset(self.engine, body.offset_seconds)
             return ClockState(now=self.clock.now().isoformat(), offset_seconds=self._offset())
 
         return router

@@ -28,6 +28,10 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.05, gt=0, le=10)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    # A killed replica's partitions move to the others once its session expires: 6 s is the
+    # smallest session a Kafka broker accepts by default (group.min.session.timeout.ms).
+    consumer_session_timeout_ms: int = Field(default=6_000, ge=1_000, le=300_000)
+    consumer_heartbeat_interval_ms: int = Field(default=2_000, ge=100, le=60_000)
     idempotency_ttl_hours: float = Field(
         default=24, ge=24, le=24 * 30, description="How long an Idempotency-Key is kept"
     )
@@ -39,6 +43,9 @@ class ServiceSettings(BaseSettings):
     )
     idempotency_purge_seconds: float = Field(default=600, gt=0, description="Purge period")
     dev_clock_enabled: bool = False
+    dev_clock_sync_seconds: float = Field(
+        default=2, gt=0, le=60, description="How often a replica reads the stored dev clock"
+    )
     load_demo_data: bool = False
     log_level: str = "INFO"
 

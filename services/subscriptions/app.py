@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,12 @@ def build(settings: Settings | None = None) -> Service[SubscriptionsUnitOfWork]:
         ):
             svc.relay.wake()
         svc.relay.wake()
+
+    @service.periodic("renewal-reconciliation", settings.renewal_reconcile_seconds)
+    async def renewal_reconciliation(svc: Service[Any]) -> None:
+        unanswered = timedelta(seconds=settings.renewal_unanswered_seconds)
+        if await handlers.reconcile_renewals(svc.uow(), unanswered):
+            svc.relay.wake()
 
     @service.periodic("expiry-sweep", settings.expiry_sweep_seconds)
     async def expiry_sweep(svc: Service[Any]) -> None:

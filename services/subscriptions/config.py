@@ -16,6 +16,15 @@ class Settings(ServiceSettings):
         default=60.0, gt=0, description="How often unrenewed subscriptions are expired"
     )
     expiry_sweep_batch: int = Field(default=500, ge=1, le=10_000)
+    renewal_reconcile_seconds: float = Field(
+        default=60.0, gt=0, description="How often unanswered renewal requests are looked for"
+    )
+    renewal_unanswered_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="A renewal requested this long ago and still unpaid is requested again"
+        " (the same request: receivers dedup it)",
+    )
     renewal_grace_days: int = Field(
         default=14,
         ge=0,

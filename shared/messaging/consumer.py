@@ -20,10 +20,11 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from shared.db import UnitOfWork
 from shared.events import DeadLettered, Envelope, EventData, dead_letter_topic
+from shared.messaging.transient import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,6 @@ UowFactory = Callable[..., U]
 
 class MalformedEvent(ValueError):
     pass
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, (OperationalError, InterfaceError, OSError, TimeoutError)):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def parse_event(raw: bytes, contract: type[E]) -> tuple[Envelope, E]:
@@ -85,12 +80,14 @@ class EventConsumer:
         *,
         max_attempts: int = 3,
         retry_delay_seconds: float = 0.2,
+        group_settings: dict[str, Any] | None = None,
     ) -> None:
         self.broker = broker
         self.uow_factory = uow_factory
         self.group_id = group_id
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay_seconds
+        self.group_settings = group_settings or {}
         self.parked_total = 0
         self.after_commit: Callable[[], None] = lambda: None
 
@@ -105,6 +102,7 @@ class EventConsumer:
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 title=f"{self.group_id}:{contract.topic}",
                 description=(handler.__doc__ or "").strip() or None,
+                **self.group_settings,
             )
             async def _consume(msg: KafkaMessage) -> None:
                 await self.process(contract, handler, msg.body, msg.raw_message)
@@ -128,8 +126,12 @@ class EventConsumer:
                 await self._handle_once(handler, envelope, event)
                 return
             except Exception as exc:
-                if _is_transient(exc):
-                    log.warning("database unavailable for %s; redelivering later", contract.topic)
+                if is_transient(exc):  # not the message's fault: never counts towards parking
+                    log.warning(
+                        "database or broker unavailable for %s (%r); redelivering later",
+                        contract.topic,
+                        exc,
+                    )
                     await asyncio.sleep(1.0)
                     raise  # nack: the offset is not committed, the message comes back
                 last = exc

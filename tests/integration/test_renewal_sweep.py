@@ -20,9 +20,13 @@ from services.subscriptions.domain.model import (
     Subscription,
     Term,
 )
-from services.subscriptions.service_layer.handlers import sweep_due_renewals, sweep_expired
+from services.subscriptions.service_layer.handlers import (
+    reconcile_renewals,
+    sweep_due_renewals,
+    sweep_expired,
+)
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
-from shared.clock import SystemClock
+from shared.clock import FixedClock, SystemClock
 
 
 def card_on_file() -> PaymentMethodView:
@@ -142,3 +146,70 @@ async def test_two_replicas_expiring_at_once_expire_each_lapsed_subscription_onc
     assert len(expired) == 75 and len(set(expired)) == 75  # 3 in 4 are past their date
     assert sum(s == "expired" for s in statuses.values()) == 75
     assert statuses["sub-lapse-000"] == "trial"  # renewal date today: not yet
+
+
+async def test_an_unanswered_renewal_is_requested_again_once_per_wait_by_two_replicas(
+    clean_messaging: AsyncEngine,
+    subscriptions_uow: Callable[[], SubscriptionsUnitOfWork],
+) -> None:
+    """Reconciliation (issue 16): the sweep's renewal-requested was lost (a broker that forgot
+    it). After the wait, the same request (same renewal id) goes out again, once, whichever
+    replica runs the job; a renewal asked for recently is left alone."""
+    uow, today, wait = subscriptions_uow, SystemClock().today(), timedelta(minutes=15)
+    async with clean_messaging.begin() as conn:
+        await conn.execute(delete(subscriptions))
+        await conn.execute(delete(payment_methods))
+    async with uow() as u:
+        u.subscriptions.add(card_on_file())
+        for n in range(2):
+            u.subscriptions.add(
+                Subscription(
+                    id=f"sub-lost-{n}",
+                    csn="5100000009",
+                    team_id="t",
+                    product_code="CAD",
+                    product_name="CAD Pro",
+                    seats=1,
+                    term=Term.MONTHLY,
+                    unit_price_amount=1000,
+                    currency="EUR",
+                    auto_renew=True,
+                    start_date=today - timedelta(days=30),
+                    renewal_date=today,
+                    status=Status.ACTIVE,
+                    purchase_method=PurchaseMethod.ONLINE_DIRECT,
+                    payment_method_id="pm",
+                )
+            )
+        await u.commit()
+    await sweep_due_renewals(uow())
+    first = await requested(clean_messaging)
+    assert sorted(sub_id for sub_id, _ in first) == ["sub-lost-0", "sub-lost-1"]
+
+    later = FixedClock(SystemClock().now() + wait)
+    async with clean_messaging.begin() as conn:  # only sub-lost-0 was asked long ago
+        await conn.execute(
+            subscriptions.update()
+            .where(subscriptions.c.id == "sub-lost-1")
+            .values(renewal_requested_at=later.now())
+        )
+    asked = await asyncio.gather(
+        *(reconcile_renewals(uow(), wait, real_time=later) for _ in range(2))
+    )
+    assert sum(asked) == 1
+    again = await requested(clean_messaging)
+    assert again[:2] == first
+    assert again[2:] == [("sub-lost-0", dict(first)["sub-lost-0"])]  # the same renewal id
+    assert await reconcile_renewals(uow(), wait, real_time=later) == 0  # not every minute
+
+
+async def requested(engine: AsyncEngine) -> list[tuple[str, str]]:
+    """(subscription id, renewal id) of every renewal-requested in the outbox, in order."""
+    async with engine.connect() as conn:
+        rows = await conn.scalars(
+            select(messaging.outbox.c.payload)
+            .where(messaging.outbox.c.topic == "renewal-requested")
+            .order_by(messaging.outbox.c.id)
+        )
+        found = [json.loads(p)["data"] for p in rows.all()]
+    return [(d["subscription_id"], d["renewal_id"]) for d in found]

@@ -93,16 +93,16 @@ class InvoiceRepository:
         )
         return list(rows.all())
 
-    async def renewal_billed(self, csn: str, renewal_id: str) -> bool:
-        """Is this renewal term on an open or paid invoice of the account already?"""
-        found = await self.session.scalar(
-            select(invoices.c.id).where(
+    async def billing_renewal(self, csn: str, renewal_id: str) -> list[Invoice]:
+        """The open or paid invoices of the account that bill this renewal term."""
+        rows = await self.session.scalars(
+            select(Invoice).where(
                 invoices.c.id.in_(self._billing(renewal_id)),
                 invoices.c.csn == csn,
                 invoices.c.status != InvoiceStatus.CANCELLED,
             )
         )
-        return found is not None
+        return list(rows.all())
 
     @staticmethod
     def _billing(renewal_id: str) -> Any:

@@ -88,6 +88,16 @@ async def place_order(cmd: PlaceOrder, uow: InvoicingUnitOfWork) -> Order | None
     return order
 
 
+def announce_state(invoice: Invoice, uow: InvoicingUnitOfWork) -> None:
+    """Publish again what an invoice's consumers act on: a request repeated because an answer
+    was lost (a broker that forgot it, a parked message) gets it again; every consumer
+    dedups what it already did (issue 16)."""
+    if invoice.status == InvoiceStatus.PAID:
+        uow.publish(invoice_paid(invoice))
+    elif invoice.status == InvoiceStatus.OPEN:
+        uow.publish(invoice_issued(invoice))
+
+
 async def _replace_open_invoices_for_the_same_renewals(
     invoice: Invoice, order: Order, uow: InvoicingUnitOfWork
 ) -> None:
@@ -133,8 +143,11 @@ async def issue_renewal_invoice(
 ) -> None:
     """An automatic renewal (R-SUB-5): one order, one invoice for one term — unless the
     customer already bought that term (renewal cart, quote): never billed twice."""
-    if await uow.invoices.renewal_billed(event.csn, str(event.renewal_id)):
+    billed = await uow.invoices.billing_renewal(event.csn, str(event.renewal_id))
+    if billed:
         log.info("renewal %s is already billed; no automatic order", event.renewal_id)
+        for invoice in billed:  # asked again (reconciliation): say again where it stands
+            announce_state(invoice, uow)
         return
     await place_order(
         PlaceOrder(

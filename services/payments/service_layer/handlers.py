@@ -16,6 +16,7 @@ from services.payments.domain.model import (
     request_idempotency_key,
 )
 from services.payments.domain.upcoming import InvoiceView, SubscriptionView, renewal_key
+from services.payments.service_layer.announce import payment_succeeded
 from services.payments.service_layer.uow import PaymentsUnitOfWork
 from shared.events import (
     CreditNoteIssued,
@@ -64,7 +65,12 @@ async def on_invoice_issued(
     if await uow.charges.get_by_idempotency_key(
         idempotency_key_for(event.invoice_id, FIRST_ATTEMPT)
     ):
-        return  # already charged or charging for this invoice: at most once
+        # Already charged or charging: at most once. Announced again (reconciliation, a lost
+        # answer): say again what succeeded; invoicing applies each charge once.
+        for charge in await uow.charges.of_invoice(event.invoice_id):
+            if charge.status == ChargeStatus.SUCCEEDED:
+                uow.publish(payment_succeeded(charge))
+        return
     method = await uow.payment_methods.get(event.csn, event.payment_method_id)
     if method is not None and method.is_active and not method.recurring:
         return  # R-SUB-9: Alipay, konbini, bank transfer: the invoice waits for a manual payment

@@ -72,6 +72,7 @@ subscriptions = Table(
     Column("next_unit_price_amount", Integer, nullable=True),
     Column("expired_on", Date, nullable=True),
     Column("last_paid_invoice_id", String(64), nullable=True),
+    Column("renewal_requested_at", UtcDateTime(), nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_subscriptions_csn_renewal", "csn", "renewal_date"),
     Index("ix_subscriptions_csn_product", "csn", "product_code"),

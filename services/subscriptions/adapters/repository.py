@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -122,6 +122,24 @@ class SubscriptionRepository:
             .order_by(S.renewal_date, S.id)
             .limit(limit)
             .with_for_update(of=subscriptions, skip_locked=True)
+        )
+        return list((await self.session.scalars(stmt)).all())
+
+    async def lock_unanswered_renewals(
+        self, requested_before: datetime, limit: int
+    ) -> list[Subscription]:
+        """Renewals the sweep requested before `requested_before` and still pending: the
+        candidates of reconciliation (the aggregate decides), shared by N replicas."""
+        stmt = (
+            select(Subscription)
+            .where(
+                S.status == Status.ACTIVE.value,
+                S.renewal_pending_for == S.renewal_date,
+                S.renewal_requested_at <= requested_before,
+            )
+            .order_by(S.renewal_requested_at, S.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
         return list((await self.session.scalars(stmt)).all())
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -165,6 +165,9 @@ class Subscription:
     # The newest invoice paid for this subscription: a payment failure of that invoice handled
     # after its payment (separate consumers) is stale and flags nothing (R-PAY-4).
     last_paid_invoice_id: str | None = None
+    # When (real time) the renewal sweep last asked for this term's invoice: unanswered for
+    # too long, it asks again (reconciliation). None for a term held by a cart or a quote.
+    renewal_requested_at: datetime | None = None
     version: int = 1
 
     # --- reading --------------------------------------------------------------------------
@@ -251,13 +254,29 @@ class Subscription:
 
     # --- renewals -----------------------------------------------------------------------
 
-    def request_renewal(self) -> Renewal:
+    def request_renewal(self, now: datetime) -> Renewal:
         """Start renewing the current term; the date moves only once it is paid (R-SUB-12)."""
         self._refuse_unless_active("renewal")
         renewal = self.next_renewal()
         self.renewal_pending_for = self.renewal_date
+        self.renewal_requested_at = now
         self.version += 1
         return renewal
+
+    def renewal_unanswered(self, now: datetime, after: timedelta) -> bool:
+        """The sweep asked for this term's invoice `after` ago or more and it is still not
+        paid: a message on the way may have been lost (issue 16)."""
+        return (
+            self.status == Status.ACTIVE
+            and self.renewal_pending
+            and self.renewal_requested_at is not None
+            and now - self.renewal_requested_at >= after
+        )
+
+    def request_renewal_again(self, now: datetime) -> Renewal:
+        """The same request, for the same term (same renewal id): receivers dedup it."""
+        self.renewal_requested_at = now
+        return self.next_renewal()
 
     def check_manual_renewal(self, today: date) -> None:
         """Anyone with the right role may renew manually within 90 days of the renewal date
@@ -285,6 +304,7 @@ class Subscription:
         if period_start != self.renewal_date or self.status != Status.ACTIVE:
             return False
         self.renewal_pending_for = period_start
+        self.renewal_requested_at = None  # a cart's or quote's order: not the sweep's request
         if bought is not None:
             self._plan_next_term(bought)
         self.version += 1
@@ -319,7 +339,7 @@ class Subscription:
         self.seats = renewal.seats
         self.unit_price_amount = renewal.unit_price.amount
         self.next_term = self.next_unit_price_amount = self.pending_seats = None
-        self.renewal_pending_for = None
+        self.renewal_pending_for = self.renewal_requested_at = None
         self.payment_error = None
         self.version += 1
         return self.renewal_date
@@ -348,7 +368,7 @@ class Subscription:
         self.status = Status.EXPIRED
         self.expired_on = self.renewal_date
         self.auto_renew = False
-        self.renewal_pending_for = None
+        self.renewal_pending_for = self.renewal_requested_at = None
         self.version += 1
         return True
 

@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from services.subscriptions.domain.model import (
@@ -20,6 +20,7 @@ from services.subscriptions.domain.model import (
     CartStatus,
     PaymentMethodKind,
     PaymentMethodView,
+    Renewal,
     RenewalCart,
     Status,
     Subscription,
@@ -29,6 +30,7 @@ from services.subscriptions.domain.model import (
     renewal_group_key,
 )
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
+from shared.clock import Clock, SystemClock
 from shared.errors import DomainError, NotFound
 from shared.events import (
     AutoRenewChanged,
@@ -52,6 +54,7 @@ from shared.principal import Principal
 from shared.tax import rule_for
 
 log = logging.getLogger(__name__)
+REAL_TIME = SystemClock()  # how long a request went unanswered: infrastructure time
 
 
 def visible_to(principal: Principal) -> str | None:
@@ -109,27 +112,62 @@ async def sweep_due_renewals(uow: SubscriptionsUnitOfWork, batch_size: int = 200
             method = await uow.subscriptions.method(sub.payment_method_id)
             if not sub.is_due_for_auto_renewal(today, method):
                 continue
-            renewal = sub.request_renewal()
-            uow.publish(
-                RenewalRequested(
-                    renewal_id=renewal.renewal_id,
-                    subscription_id=sub.id,
-                    csn=sub.csn,
-                    team_id=sub.team_id,
-                    product_code=sub.product_code,
-                    product_name=sub.product_name,
-                    seats=renewal.seats,
-                    term=renewal.term.value,
-                    unit_price=_money(renewal.unit_price.amount, sub.currency),
-                    period_start=renewal.period_start,
-                    period_end=renewal.period_end,
-                    payment_method_id=sub.payment_method_id,
-                    collection="automatic",
-                )
-            )
+            uow.publish(renewal_requested(sub, sub.request_renewal(REAL_TIME.now())))
             uow.publish(snapshot(sub, method))
         await uow.commit()
     return len(due)
+
+
+def renewal_requested(sub: Subscription, renewal: Renewal) -> RenewalRequested:
+    return RenewalRequested(
+        renewal_id=renewal.renewal_id,
+        subscription_id=sub.id,
+        csn=sub.csn,
+        team_id=sub.team_id,
+        product_code=sub.product_code,
+        product_name=sub.product_name,
+        seats=renewal.seats,
+        term=renewal.term.value,
+        unit_price=_money(renewal.unit_price.amount, sub.currency),
+        period_start=renewal.period_start,
+        period_end=renewal.period_end,
+        payment_method_id=sub.payment_method_id,
+        collection="automatic",
+    )
+
+
+async def reconcile_renewals(
+    uow: SubscriptionsUnitOfWork,
+    unanswered_after: timedelta,
+    batch_size: int = 200,
+    real_time: Clock = REAL_TIME,
+) -> int:
+    """Anti-entropy (issue 16): a renewal requested long ago and still unpaid may have lost a
+    message on the way (renewal-requested, invoice-issued, payment-succeeded, invoice-paid).
+    The same request (same renewal id) is sent again; invoicing answers a repeated request by
+    announcing the invoice again, payments by announcing its succeeded charge again, and each
+    receiver dedups what it already did. Safe with N replicas (SKIP LOCKED).
+    Waiting is measured on the real clock: moving the dev clock a week ahead is not a week of
+    silence from the other services."""
+    async with uow:
+        now = real_time.now()
+        pending = await uow.subscriptions.lock_unanswered_renewals(
+            now - unanswered_after, batch_size
+        )
+        asked = 0
+        for sub in pending:
+            if not sub.renewal_unanswered(now, unanswered_after):
+                continue
+            log.warning(
+                "renewal of %s for %s unanswered since %s: requesting it again",
+                sub.id,
+                sub.renewal_date,
+                sub.renewal_requested_at,
+            )
+            uow.publish(renewal_requested(sub, sub.request_renewal_again(now)))
+            asked += 1
+        await uow.commit()
+    return asked
 
 
 async def sweep_expired(uow: SubscriptionsUnitOfWork, grace_days: int, batch_size: int) -> int:

@@ -217,3 +217,30 @@ async def test_provider_outage_leaves_the_charge_to_be_sent_again(
     assert await send(uow, Down()) == 0
     assert await send(uow, sandbox) == 1
     assert len(await published(db, "payment-succeeded")) == 1
+
+
+async def test_an_invoice_announced_again_gets_its_succeeded_charge_announced_again(
+    uow: UowFactory, db: AsyncEngine, sandbox: SandboxProvider
+) -> None:
+    """Reconciliation (issue 16): the first payment-succeeded was lost; invoicing announces the
+    invoice again; payments says again what succeeded, without charging again."""
+    await add_method(uow)
+    await deliver(uow, handlers.on_invoice_issued, invoice())
+    await send(uow, sandbox)
+
+    await deliver(uow, handlers.on_invoice_issued, invoice())
+
+    first, again = await published(db, "payment-succeeded")
+    assert again == first  # the same charge, the same amount: invoicing applies it once
+    assert len(await sandbox.ledger_entries()) == 1 and len(await charges_of(uow)) == 1
+
+
+async def test_an_invoice_announced_again_before_its_charge_ran_announces_nothing(
+    uow: UowFactory, db: AsyncEngine, sandbox: SandboxProvider
+) -> None:
+    await add_method(uow)
+    await deliver(uow, handlers.on_invoice_issued, invoice())
+    await deliver(uow, handlers.on_invoice_issued, invoice())
+
+    assert await published(db, "payment-succeeded") == []
+    assert await send(uow, sandbox) == 1  # the one pending charge, charged once

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -24,6 +24,8 @@ from shared.money import Money
 from tests.unit.subscriptions.test_renewal_rules import CARD, card, subscription
 
 TODAY = date(2026, 1, 15)
+
+REQUESTED_AT = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
 
 def refusal(fn: object, *args: object) -> str:
@@ -58,7 +60,7 @@ def test_term_change_applies_at_renewal_with_the_new_price_r_sub_8() -> None:
     sub = subscription(term=Term.MONTHLY, renewal_date=date(2026, 3, 1), unit_price_amount=1_000)
     sub.change_term(Term.ANNUAL, Money(9_000, "EUR"))
     assert sub.term == Term.MONTHLY  # nothing changes before the renewal
-    renewal = sub.request_renewal()
+    renewal = sub.request_renewal(REQUESTED_AT)
     assert (renewal.term, renewal.unit_price.amount, renewal.period_end) == (
         Term.ANNUAL,
         9_000,
@@ -162,7 +164,7 @@ def test_reducing_seats_takes_effect_at_renewal_r_seat_3() -> None:
         5,
         2,
     )
-    renewal = sub.request_renewal()
+    renewal = sub.request_renewal(REQUESTED_AT)
     assert renewal.seats == 2 and renewal.amount == Money(20_000, "EUR")
     sub.complete_renewal(renewal.period_start)
     assert sub.seats == 2 and sub.pending_seats is None
@@ -221,7 +223,7 @@ def test_unrenewed_subscription_expires_after_its_date_and_pending_one_gets_grac
     assert not lapsed.expire_if_past(date(2026, 1, 10), 14)  # still its last day
     assert lapsed.expire_if_past(date(2026, 1, 11), 14) and lapsed.status == Status.EXPIRED
     pending = subscription(renewal_date=date(2026, 1, 10))
-    pending.request_renewal()
+    pending.request_renewal(REQUESTED_AT)
     assert not pending.expire_if_past(date(2026, 1, 24), 14)
     assert pending.expire_if_past(date(2026, 1, 25), 14)
 
