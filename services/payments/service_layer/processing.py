@@ -11,10 +11,14 @@ the provider answers with what it recorded the first time: never a second charge
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
+from typing import TypeVar
 
 from services.payments.adapters.provider import (
     PaymentProvider,
@@ -36,8 +40,10 @@ from services.payments.domain.retries import (
 )
 from services.payments.service_layer import announce
 from services.payments.service_layer.uow import PaymentsUnitOfWork
+from shared.messaging.transient import is_transient
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CLOSED_INVOICE = {
     "paid": ("invoice_already_paid", "This invoice is already paid; nothing was charged."),
@@ -103,9 +109,26 @@ async def send_charges(
             log.warning("provider unavailable for charge %s: %s", send.charge_id, exc)
             await _release_charge(send.charge_id, uow)
             continue
-        if await _record(send.charge_id, result, uow, policy):
+        if await once_stored(partial(_record, send.charge_id, result, uow, policy), policy):
             rnd.settled += 1
     return rnd.settled
+
+
+async def once_stored(record: Callable[[], Awaitable[T]], policy: Policy) -> T:
+    """The provider answered: record its answer as soon as the database takes it again (a
+    restart, a dropped connection), not only when the lease runs out (issue 16). Past the
+    lease, the answer is given up: the charge is sent again with its key, and the provider
+    answers the same."""
+    delay, deadline = 0.2, time.monotonic() + policy.lease.total_seconds()
+    while True:
+        try:
+            return await record()
+        except Exception as exc:
+            if not is_transient(exc) or time.monotonic() >= deadline:
+                raise
+            log.warning("could not record the provider's answer yet (%r); retrying", exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 async def _claim(charge: Charge, uow: PaymentsUnitOfWork, policy: Policy) -> _Send | None:
@@ -264,7 +287,7 @@ async def send_refunds(
                     again.release(uow.clock.now())
                     await uow.commit()
             continue
-        await _record_refund(refund.id, result, uow)
+        await once_stored(partial(_record_refund, refund.id, result, uow), policy)
         rnd.settled += 1
     return rnd.settled
 
