@@ -134,6 +134,8 @@ async def test_killed_right_after_the_provider_accepted_the_charge_the_invoice_i
     stack.env.pop("PAYMENTS_CRASH_AFTER_PROVIDER")
     stack.start_process("payments")
     await asyncio.to_thread(stack.wait_ready, ("payments",))
+    clocks = {c["service"]: c["offset_seconds"] for c in await _get(gw, "/v1/dev/clock", ALICE)}
+    assert clocks["payments"] == clocks["subscriptions"] >= 3 * 86_400  # it kept the dev clock
 
     async def renewed() -> bool:
         sub = await _get(gw, "/v1/subscriptions/sub-acme-cad", ALICE)
