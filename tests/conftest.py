@@ -8,10 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from shared.infra.kafka import kafka_broker
 from shared.infra.postgres import sqlite_requested, test_databases
 from shared.infra.stack import SERVICE_NAMES
+
+# Properties, not timings: on a busy 2-core machine an example may take longer than
+# hypothesis' default 200 ms deadline without anything being wrong (speed lives in bench/).
+settings.register_profile("billing", deadline=None)
+settings.load_profile("billing")
 
 # The SQLite pass (`make test`'s second one) keeps its logs and files apart from the first's.
 ARTIFACTS = (
