@@ -71,7 +71,8 @@ def hostile_bodies() -> list[bytes]:
     deep_arrays = [("[" * n + "]" * n).encode() for n in (33, 600, 100_000)]
     deep_objects = ('{"a":' * 5_000 + "1" + "}" * 5_000).encode()
     card_in_text = b'{"reason": "4242 4242 4242 4242", "company_name": "x"}'
-    return [*deep_arrays, deep_objects, card_in_text]
+    endless_escapes = b'"' + b'\\"' * 300_000  # backtracking bait for a whole-string pattern
+    return [*deep_arrays, deep_objects, card_in_text, endless_escapes]
 
 
 def send_hostile_bodies(base_url: str, document: dict[str, Any], report: FuzzReport) -> None:

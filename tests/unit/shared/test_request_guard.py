@@ -45,3 +45,15 @@ def test_ordinary_bodies_pass() -> None:
         json.dumps({"subscription_ids": ["sub-1", "sub-2"], "csn": "5100000001"}).encode(),
     ):
         assert refusal_of(body) is None
+
+
+def test_escaped_quotes_keep_brackets_inside_the_string() -> None:
+    inside = b'{"reason": "say \\"[[[[\\" and \\\\"}'  # the string ends after \\\\ (a backslash)
+    assert not nesting_exceeds(inside, limit=1)
+    outside = b'{"a": "\\\\", "b": [[1]]}'
+    assert nesting_exceeds(outside, limit=2) and not nesting_exceeds(outside, limit=3)
+
+
+def test_a_body_of_escaped_quotes_that_never_ends_is_just_text() -> None:
+    """The shape that made a whole-string pattern backtrack for minutes on 200 KB."""
+    assert refusal_of(b'"' + b'\\"' * 300_000) is None
