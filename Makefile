@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: install run test test-unit lint token advance-clock bench bench-subscriptions bench-payments bench-dashboard bench-journeys fuzz clean
+.PHONY: install run test test-unit lint token advance-clock bench bench-subscriptions bench-payments bench-dashboard bench-journeys chaos fuzz clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -58,6 +58,9 @@ bench-dashboard: install  ## dashboard p50/p99 and requests/s, 1,000 subscriptio
 
 bench-journeys: install  ## make run's journeys on SQLite for 10 min: 5xx, *.dlq records, tracebacks
 	$(RUN) python -m bench.journeys $(ARGS)
+
+chaos: install  ## renewals in waves under SIGKILLs and broker restarts, then the invariants
+	$(RUN) python -m bench.chaos $(ARGS)
 
 fuzz: install  ## schemathesis against the gateway's OpenAPI on a fresh stack; fails on any 5xx
 	$(RUN) python -m bench.fuzz $(ARGS)

@@ -1,0 +1,285 @@
+"""Faults while renewals fall due (issue 16): auto-renew subscriptions due in daily waves on
+PostgreSQL and the embedded broker, while processes are killed (SIGKILL, then started again)
+and the broker is restarted (memory storage: it forgets every topic, offset and group). Then
+the invariants, read from the databases and the provider's ledger:
+
+- every subscription renewed exactly once, by exactly one term;
+- one invoice and one order per renewal, paid;
+- one successful provider charge per invoice (never two);
+- every outbox row published; nothing parked on a dead-letter topic.
+
+    make chaos                                  # 300 renewals, 5 waves, 20 faults
+    make chaos ARGS="--count 60 --waves 2 --faults 6"
+
+Prints the invariants and, per kind of fault, how long the stack took to answer again.
+Exit status 1 when an invariant does not hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import signal
+import sqlite3
+import tempfile
+import time
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from bench.renewals import card_view, seed_billing_accounts
+from services.gateway.auth import issue_token
+from services.gateway.config import GatewaySettings
+from services.subscriptions.adapters.orm import messaging as subscriptions_messaging
+from services.subscriptions.domain.model import PaymentMethodKind as SubPaymentKind
+from services.subscriptions.domain.model import PurchaseMethod, Status, Subscription, Term
+from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
+from shared.clock import SystemClock
+from shared.db import create_engine, session_factory
+from shared.events import TOPICS, dead_letter_topic
+from shared.infra.kafka import TansuBroker, ensure_topics
+from shared.infra.postgres import test_databases
+from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
+from shared.terms import add_months
+
+PER_ACCOUNT = 30
+FAULTS = ("kill subscriptions", "kill invoicing", "kill payments", "restart broker", "kill quotes")
+
+
+async def seed(urls: dict[str, str], count: int, waves: int) -> dict[str, Any]:
+    """`count` annual auto-renew subscriptions, due on days 1..waves; their renewal dates."""
+    clock, today = SystemClock(), SystemClock().today()
+    accounts = [f"C{n:09d}" for n in range((count + PER_ACCOUNT - 1) // PER_ACCOUNT)]
+    engines = {s: create_engine(urls[s]) for s in ("subscriptions", "invoicing", "payments")}
+    due: dict[str, Any] = {}
+    try:
+        await seed_billing_accounts(engines, accounts, clock)
+        async with SubscriptionsUnitOfWork(
+            session_factory(engines["subscriptions"]), clock, "chaos", subscriptions_messaging
+        ) as uow:
+            for n in range(count):
+                csn, sub_id = accounts[n // PER_ACCOUNT], f"sub-chaos-{n:05d}"
+                due[sub_id] = today + timedelta(days=1 + n % waves)
+                uow.subscriptions.add(
+                    Subscription(
+                        id=sub_id,
+                        csn=csn,
+                        team_id="team-chaos",
+                        product_code="CAD",
+                        product_name="CAD Pro",
+                        seats=1 + n % 5,
+                        term=Term.ANNUAL,
+                        unit_price_amount=189_000,
+                        currency="EUR",
+                        auto_renew=True,
+                        start_date=due[sub_id] - timedelta(days=365),
+                        renewal_date=due[sub_id],
+                        status=Status.ACTIVE,
+                        purchase_method=PurchaseMethod.ONLINE_DIRECT,
+                        payment_method_id=f"pm-{csn}",
+                    )
+                )
+            for csn in accounts:
+                uow.subscriptions.add(card_view(csn, SubPaymentKind.CARD))
+            await uow.commit()
+    finally:
+        for engine in engines.values():
+            await engine.dispose()
+    return due
+
+
+class Chaos:
+    def __init__(self, stack: Stack, broker: TansuBroker, partitions: int) -> None:
+        self.stack, self.broker, self.partitions = stack, broker, partitions
+        self.resumed: dict[str, list[float]] = defaultdict(list)
+
+    async def inject(self, fault: str) -> None:
+        started = time.monotonic()
+        if fault == "restart broker":
+            self.broker.stop()
+            await asyncio.sleep(1)
+            self.broker.start()
+            # What an operator's topic set-up does; the memory broker forgot every topic.
+            topics = [t for topic in TOPICS for t in (topic, dead_letter_topic(topic))]
+            await ensure_topics(self.broker.bootstrap_servers, topics, self.partitions)
+        else:
+            name = fault.split()[-1]
+            self.stack.kill(name, signal.SIGKILL)
+            self.stack.start_process(name)
+            await asyncio.to_thread(self.stack.wait_ready, (name,))
+        self.resumed[fault].append(time.monotonic() - started)
+
+
+async def advance_one_day(gateway: str) -> None:
+    token = issue_token(GatewaySettings(), subject="chaos", csn="C000000000", roles=["buyer"])
+    async with httpx.AsyncClient(timeout=30) as client:
+        for attempt in range(30):  # a service may be restarting right now
+            with contextlib.suppress(httpx.HTTPError):
+                resp = await client.post(
+                    f"{gateway}/v1/dev/clock/advance",
+                    json={"days": 1},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                if resp.status_code == 200:
+                    return
+            await asyncio.sleep(1 + attempt % 3)
+    raise RuntimeError("the dev clock could not be moved")
+
+
+async def renewed_count(url: str, due: dict[str, Any]) -> int:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text("SELECT id, renewal_date FROM subscriptions WHERE id LIKE 'sub-chaos-%'")
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    return sum(1 for sub_id, date_ in rows if date_ == add_months(due[sub_id], 12))
+
+
+async def scalar_rows(url: str, sql: str) -> list[Any]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return list((await conn.execute(text(sql))).all())
+    finally:
+        await engine.dispose()
+
+
+async def invariants(urls: dict[str, str], ledger: Path, due: dict[str, Any]) -> dict[str, int]:
+    subs = await scalar_rows(
+        urls["subscriptions"],
+        "SELECT id, renewal_date FROM subscriptions WHERE id LIKE 'sub-chaos-%'",
+    )
+    per_renewal = await scalar_rows(
+        urls["invoicing"],
+        "SELECT l.subscription_id, count(DISTINCT i.id), count(DISTINCT o.id),"
+        " sum(CASE WHEN i.status = 'paid' THEN 1 ELSE 0 END)"
+        " FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id"
+        " LEFT JOIN orders o ON o.invoice_id = i.id"
+        " WHERE l.subscription_id LIKE 'sub-chaos-%' AND i.status <> 'cancelled'"
+        " GROUP BY l.subscription_id",
+    )
+    with sqlite3.connect(ledger) as conn:
+        charges = conn.execute(
+            "SELECT idempotency_key, status FROM charges WHERE status = 'succeeded'"
+        ).fetchall()
+    succeeded: dict[str, int] = defaultdict(int)
+    for key, _ in charges:
+        succeeded[key.split(":")[1]] += 1
+    unpublished = parked = 0
+    for service in SERVICE_NAMES:
+        [(waiting, dlq)] = await scalar_rows(
+            urls[service],
+            "SELECT sum(CASE WHEN published_at IS NULL THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN topic LIKE '%.dlq' THEN 1 ELSE 0 END) FROM outbox",
+        )
+        unpublished, parked = unpublished + (waiting or 0), parked + (dlq or 0)
+    invoices = {row[0]: row for row in per_renewal}
+    return {
+        "subscriptions due": len(due),
+        "renewed exactly one term": sum(
+            1 for sub_id, d in subs if d == add_months(due[sub_id], 12)
+        ),
+        "renewals with no invoice": len(due) - len(invoices),
+        "renewals with more than one invoice": sum(1 for r in per_renewal if r[1] > 1),
+        "renewals with more than one order": sum(1 for r in per_renewal if r[2] > 1),
+        "renewal invoices not paid": sum(1 for r in per_renewal if (r[3] or 0) < 1),
+        "invoices charged successfully more than once": sum(1 for n in succeeded.values() if n > 1),
+        "outbox rows never published": unpublished,
+        "messages parked (dead-letter)": parked,
+    }
+
+
+def healthy(found: dict[str, int]) -> bool:
+    return found["renewed exactly one term"] == found["subscriptions due"] and not any(
+        v for k, v in found.items() if k not in ("subscriptions due", "renewed exactly one term")
+    )
+
+
+async def run(args: argparse.Namespace, stack: Stack, chaos: Chaos, urls: dict[str, str]) -> Any:
+    due = await seed(urls, args.count, args.waves)
+    faults = itertools.cycle(FAULTS)
+    per_wave = -(-args.faults // args.waves)
+    injected = 0
+    for _ in range(args.waves):
+        await advance_one_day(stack.url("gateway"))
+        for _ in range(per_wave):
+            if injected < args.faults:
+                await asyncio.sleep(args.fault_every)
+                await chaos.inject(next(faults))
+                injected += 1
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if await renewed_count(urls["subscriptions"], due) == len(due):
+            break
+        await asyncio.sleep(2)
+    await asyncio.sleep(5)  # the last events settle
+    return due, injected
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--waves", type=int, default=5)
+    parser.add_argument("--faults", type=int, default=20)
+    parser.add_argument("--fault-every", type=float, default=3.0, help="seconds between faults")
+    parser.add_argument("--timeout", type=float, default=300, help="for healing, after faults")
+    parser.add_argument(
+        "--unanswered", type=float, default=20, help="RENEWAL_UNANSWERED_SECONDS for this run"
+    )
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-chaos-"))
+    broker = TansuBroker(log_path=work / "broker.log").start()
+    partitions = 6
+    try:
+        with test_databases(list(SERVICE_NAMES), work / "sqlite") as urls:
+            if not all(u.startswith("postgresql") for u in urls.values()):
+                raise SystemExit("the chaos run needs PostgreSQL; none is reachable")
+            ledger = work / "ledger.db"
+            stack = Stack(
+                bootstrap_servers=broker.bootstrap_servers,
+                database_urls=urls,
+                log_dir=work / "logs",
+                env={
+                    **settings_under_test(ledger),
+                    "LOG_LEVEL": "WARNING",
+                    "RENEWAL_RECONCILE_SECONDS": "2",
+                    "RENEWAL_UNANSWERED_SECONDS": str(args.unanswered),
+                    "KAFKA_TOPIC_PARTITIONS": str(partitions),
+                },
+            ).start()
+            chaos = Chaos(stack, broker, partitions)
+            try:
+                t0 = time.monotonic()
+                due, injected = asyncio.run(run(args, stack, chaos, urls))
+                found = asyncio.run(invariants(urls, ledger, due))
+                took = time.monotonic() - t0
+            finally:
+                stack.stop()
+    finally:
+        broker.stop()
+    print(f"{args.count} renewals in {args.waves} waves, {injected} faults, {took:.0f} s")
+    for fault, times in sorted(chaos.resumed.items()):
+        shown = ", ".join(f"{t:.1f}" for t in times)
+        print(f"  {fault:<20} x{len(times)}: answering again after {shown} s")
+    for name, value in found.items():
+        print(f"  {name:<46} {value}")
+    print(f"logs: {work / 'logs'}")
+    if not healthy(found):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
