@@ -5,7 +5,7 @@ table does not exist."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, select, update
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _metadata = MetaData()
@@ -17,8 +17,13 @@ dev_clock = Table(
 )
 
 
+_LOCK = 7_412_903_312  # N replicas start at once: one creates the table and its row
+
+
 async def ensure_table(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
         await conn.run_sync(_metadata.create_all, checkfirst=True)
         if await conn.scalar(select(dev_clock.c.id)) is None:
             await conn.execute(dev_clock.insert().values(id=1, offset_seconds=0))
