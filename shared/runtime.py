@@ -55,7 +55,9 @@ class Service(Generic[U]):
         self.migrations = migrations
         self.uow_class = uow_class
         self.clock = clock or AdjustableClock()
-        self.engine = create_engine(settings.database_url)
+        self.engine = create_engine(
+            settings.database_url, settings.database_pool_size, settings.database_max_overflow
+        )
         self.sessions = session_factory(self.engine)
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers or "127.0.0.1:9092",

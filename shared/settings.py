@@ -20,6 +20,8 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8001, ge=1, le=65535)
     database_url: str = ""
+    database_pool_size: int = Field(default=10, ge=1, le=200, description="Kept connections")
+    database_max_overflow: int = Field(default=10, ge=0, le=200, description="Beyond the pool")
     kafka_bootstrap_servers: str = ""
     kafka_topic_partitions: int = Field(
         default=6, ge=1, le=1000, description="For topics this service creates"

@@ -37,6 +37,9 @@ def settings_under_test(ledger_path: Path) -> dict[str, str]:
         # The suite and the benches drive the gateway harder than one person would.
         "RATE_LIMIT_PER_SECOND": "10000",
         "RATE_LIMIT_BURST": "10000",
+        # Several stacks share one PostgreSQL in a test run (max_connections is 100 by default).
+        "DATABASE_POOL_SIZE": "3",
+        "DATABASE_MAX_OVERFLOW": "5",
     }
 
 
