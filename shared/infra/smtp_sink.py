@@ -30,7 +30,7 @@ class MailDirHandler:
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
         if address.lower().startswith(REFUSED_PREFIX):
@@ -38,7 +38,7 @@ class MailDirHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
             number = next(self._numbers)
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{number:05d}.eml"

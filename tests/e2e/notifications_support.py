@@ -19,7 +19,11 @@ from tests.kafka_tools import consumers_caught_up, eventually, publish_raw, read
 def mails(stack: Stack, fact_prefix: str) -> list[EmailMessage]:
     """The messages the sink received for facts starting with this key (X-Billing-Fact)."""
     assert stack.mail_dir is not None
-    return [m for m in read_mailbox(stack.mail_dir) if m["X-Billing-Fact"].startswith(fact_prefix)]
+    return [
+        m
+        for m in read_mailbox(stack.mail_dir)
+        if str(m["X-Billing-Fact"]).strip().startswith(fact_prefix)
+    ]
 
 
 async def wait_mails(

@@ -39,7 +39,6 @@ class Mailer:
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(idstring=mail_id, domain="billing.vendor.example")
-        message["Content-Language"] = language
         # The fact this message tells, for support and for tests: one message per key.
         message["X-Billing-Fact"] = fact_key
         message.set_content(text)
@@ -47,6 +46,7 @@ class Mailer:
         if attachment is not None:
             name, data = attachment
             message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+        message["Content-Language"] = language  # after the body: set_content drops Content-*
         return message
 
     async def send(self, message: EmailMessage) -> None:
