@@ -10,7 +10,7 @@ from services.notifications.adapters.invoices import InvoicePdfs
 from services.notifications.adapters.orm import messaging, metadata
 from services.notifications.adapters.smtp import Mailer
 from services.notifications.config import Settings
-from services.notifications.entrypoints import consumers
+from services.notifications.entrypoints import api, consumers
 from services.notifications.service_layer import delivery, notices
 from services.notifications.service_layer.uow import NotificationsUnitOfWork
 from shared.runtime import Service
@@ -26,6 +26,7 @@ def build(settings: Settings | None = None) -> Service[NotificationsUnitOfWork]:
         migrations=Path(__file__).parent / "migrations",
         uow_class=NotificationsUnitOfWork,
     )
+    service.routers.append(api.router)
     consumers.register(service.consumer)
     mailer = Mailer(settings.smtp_url, settings.mail_from)
     pdfs = InvoicePdfs(settings.invoicing_url, settings.internal_token)

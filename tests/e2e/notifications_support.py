@@ -64,12 +64,17 @@ async def publish_contacts(bootstrap: str, event: AccountContactsChanged) -> Non
     await publish(bootstrap, event, "directory")
 
 
-async def replay(bootstrap: str, topic: str, *, fresh_ids_too: bool = True) -> int:
+async def replay(
+    bootstrap: str, topic: str, *, key: str | None = None, fresh_ids_too: bool = True
+) -> int:
     """Publish again every envelope of a topic (same event ids), and, as a producer that
-    retried after a lost acknowledgement would, each fact again under a new event id."""
+    retried after a lost acknowledgement would, each fact again under a new event id. `key`:
+    only that aggregate's (topics other services act on, e.g. payments on invoice-issued)."""
     records = await read_topic(bootstrap, topic, min_count=1)
     count = 0
     for record in records:
+        if key is not None and record.key != key.encode():
+            continue
         try:
             Envelope.model_validate_json(record.value)
         except ValueError:
