@@ -98,6 +98,22 @@ class Stack:
             start_new_session=True,
         )
 
+    def start_replica(self, name: str, index: int = 2) -> str:
+        """One more process of a service on the same database and consumer groups, as a
+        Deployment scaled out runs it; its own port. Returns its name (`quotes-2`)."""
+        replica = f"{name}-{index}"
+        self.ports.setdefault(replica, free_port())
+        env = {**self._env(name), "HTTP_PORT": str(self.ports[replica])}
+        log = open(self.log_dir / f"{replica}.log", "ab")
+        self.processes[replica] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return replica
+
     def wait_ready(self, names: tuple[str, ...], timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         pending = set(names)
