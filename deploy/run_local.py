@@ -36,12 +36,15 @@ def main() -> None:
                 for s in SERVICE_NAMES
             },
             log_dir=var / "logs",
+            mail_dir=var / "mail",
             ports=dict(DEFAULT_PORTS),
             env={
                 "ENVIRONMENT": "dev",
                 "LOAD_DEMO_DATA": "true",
                 "DEV_CLOCK_ENABLED": "true",
                 "RENEWAL_SWEEP_SECONDS": "2",
+                "AUTOMATIC_QUOTES_SECONDS": "2",
+                "NOTICE_SWEEP_SECONDS": "2",
                 "SANDBOX_LEDGER_PATH": str(var / "sandbox-psp-ledger.db"),
             },
         )
@@ -52,6 +55,11 @@ def main() -> None:
             print(f"  gateway       {stack.url('gateway')}   API docs: {stack.url('gateway')}/docs")
             for s in SERVICE_NAMES:
                 print(f"  {s:<14}{stack.url(s)}")
+            print(
+                f"\nE-mails: a local SMTP sink ({stack.env['SMTP_URL']}) keeps every message the "
+                f"notifications service sends\n  as an .eml file in {var / 'mail'}/ "
+                "(open one in a mail client, or: ls var/mail; cat var/mail/<file>.eml)"
+            )
             print("\nDemo users (token: make token SUBJECT=<user>):")
             for account in demo_accounts():
                 for u in account["users"]:
