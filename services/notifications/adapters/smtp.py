@@ -4,7 +4,7 @@ smtps:// for implicit TLS."""
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -38,7 +38,8 @@ class Mailer:
         message["To"] = recipient
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(idstring=mail_id, domain="billing.vendor.example")
+        # Stable per queued message: a resend after a crash carries the same id (dedupable).
+        message["Message-ID"] = f"<{mail_id}@billing.vendor.example>"
         # The fact this message tells, for support and for tests: one message per key.
         message["X-Billing-Fact"] = fact_key
         message.set_content(text)
