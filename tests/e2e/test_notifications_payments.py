@@ -47,6 +47,8 @@ async def account(gateway: httpx.AsyncClient, kafka_bootstrap: str) -> None:
             language="en",  # chosen by the account: wins over the French billing country
         ),
     )
+    # The people are known before the facts about them arrive (other topics, other consumers).
+    await settled(kafka_bootstrap, ["account-contacts-changed", "customer-changed"], pause=0)
     today = await service_today(gateway)
     await publish(
         kafka_bootstrap,

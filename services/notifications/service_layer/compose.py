@@ -3,6 +3,7 @@ queued in the sent-message log under the fact's key (R-NOTE-5)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,8 @@ from services.notifications.adapters.repository import Account, QueuedMail
 from services.notifications.adapters.templates import render
 from services.notifications.domain.rules import Contact, language_for
 from services.notifications.service_layer.uow import NotificationsUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 async def queue_mails(
@@ -24,6 +27,10 @@ async def queue_mails(
     attachment: tuple[str, Callable[[str], str]] | None = None,
 ) -> int:
     """`attachment`: (invoice id, file name for a language). Returns how many were new."""
+    if not recipients:
+        # Nobody of this account to tell (R-NOTE-5), or its contacts are not known yet.
+        log.debug("%s for %s: no contact of the account to tell", fact, account.csn)
+        return 0
     language = language_for(account.language, account.country)
     queued = 0
     for person in recipients:
