@@ -66,6 +66,7 @@ async def account(gateway: httpx.AsyncClient, kafka_bootstrap: str) -> None:
         ),
         "payments",
     )
+    await settled(kafka_bootstrap, ["payment-method-changed"], pause=0)  # its label is known
     await publish(
         kafka_bootstrap,
         PaymentFailed(

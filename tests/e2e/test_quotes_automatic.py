@@ -3,17 +3,30 @@ and a real SMTP server: moving the clock into the manual renewal window makes on
 quote per renewal group, sent to the primary admins and contract managers, and one notice
 e-mail per subscription to the people who can renew; replaying every event makes neither a
 second quote nor a second e-mail; a self-service quote for the same renewal, or the renewal
-paid another way, cancels the automatic quote and says why."""
+paid another way, cancels the automatic quote and says why. Then two replicas of the quotes
+service (its automatic-quote job) and of the notifications service (its consumers, notice and
+delivery jobs), on the same databases and consumer groups: still exactly one automatic quote per
+renewal group and one e-mail per fact and person, also when every event comes again.
+
+These tests move the clock weeks ahead, so they run on a stack of their own (broker, databases):
+the shared stack's demo renewals (test_renewal_flow.py) count on a clock that has barely moved."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from shared.infra.stack import Stack
+from shared.infra import postgres
+from shared.infra.kafka import TansuBroker
+from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
+from shared.principal import HEADER_INTERNAL_TOKEN
+from shared.settings import DEV_INTERNAL_TOKEN
 from tests.e2e.conftest import ALICE
 from tests.e2e.notifications_support import (
     contacts,
@@ -35,7 +48,7 @@ from tests.e2e.quotes_support import (
     service_today,
     subscription,
 )
-from tests.kafka_tools import eventually
+from tests.kafka_tools import eventually, read_topic
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +58,39 @@ HEADERS = person(CSN, "primary_admin", ADMIN)
 EUR_1, EUR_2, USD_1 = new_id("sub-auto-eur"), new_id("sub-auto-eur"), new_id("sub-auto-usd")
 AUTO_RENEWING, TRIAL = new_id("sub-auto-card"), new_id("sub-auto-trial")
 TOPICS = ["subscription-changed", "quote-sent", "account-contacts-changed", "customer-changed"]
+
+
+@pytest.fixture(scope="module")
+def stack(artifacts: Path) -> Iterator[Stack]:
+    root = artifacts / "automatic-quotes"
+    root.mkdir(parents=True, exist_ok=True)
+    broker = TansuBroker(log_path=root / "broker.log").start()
+    try:
+        with postgres.test_databases(list(SERVICE_NAMES), root / "sqlite") as urls:
+            own = Stack(
+                bootstrap_servers=broker.bootstrap_servers,
+                database_urls=urls,
+                log_dir=root / "logs",
+                env=settings_under_test(root / "sandbox-psp-ledger.db"),
+            )
+            own.start()
+            try:
+                yield own
+            finally:
+                own.stop()
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="module")
+def kafka_bootstrap(stack: Stack) -> str:
+    return stack.bootstrap_servers
+
+
+@pytest.fixture(scope="module")
+async def gateway(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=15) as client:
+        yield client
 
 
 async def automatic_quotes(gateway: httpx.AsyncClient) -> list[dict[str, Any]]:
@@ -214,3 +260,108 @@ async def test_renewal_paid_another_way_cancels_the_automatic_quote(
 
     withdrawn = await eventually(cancelled, timeout=30)
     assert "paid another way" in withdrawn["cancellation_reason"]
+
+
+# --- two replicas ---------------------------------------------------------------------------
+R_CSN = new_csn()
+R_ADMIN, R_MANAGER, R_BUYER = (f"{r}@{R_CSN}.example" for r in ("admin", "cm", "buyer"))
+R_HEADERS = person(R_CSN, "primary_admin", R_ADMIN)
+R_SUBS = [new_id("sub-rep-eur"), new_id("sub-rep-eur"), new_id("sub-rep-usd")]
+INTERNAL = {HEADER_INTERNAL_TOKEN: DEV_INTERNAL_TOKEN}
+
+
+async def set_clock(stack: Stack, names: list[str], offset: int) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        for name in names:
+            resp = await client.put(
+                f"{stack.url(name)}/internal/dev/clock",
+                json={"offset_seconds": offset},
+                headers=INTERNAL,
+            )
+            assert resp.status_code == 200, resp.text
+
+
+@pytest.fixture(scope="module")
+async def replicas(stack: Stack, gateway: httpx.AsyncClient) -> AsyncIterator[list[str]]:
+    names = [stack.start_replica("quotes"), stack.start_replica("notifications")]
+    try:
+        stack.wait_ready(tuple(names))
+        clocks = (await gateway.get("/v1/dev/clock", headers=ALICE)).json()
+        await set_clock(stack, names, max(c["offset_seconds"] for c in clocks))
+        yield names
+    finally:
+        for name in names:
+            stack.kill(name)
+            stack.processes.pop(name, None)
+
+
+@pytest.fixture(scope="module")
+async def replicas_window(
+    gateway: httpx.AsyncClient, stack: Stack, kafka_bootstrap: str, replicas: list[str]
+) -> list[dict[str, Any]]:
+    await publish(kafka_bootstrap, customer(R_CSN), "invoicing")
+    await publish_contacts(
+        kafka_bootstrap,
+        contacts(
+            R_CSN,
+            (R_ADMIN, "Ada Admin", ["primary_admin"]),
+            (R_MANAGER, "Carl Contracts", ["contract_manager"]),
+            (R_BUYER, "Bo Buyer", ["buyer"]),
+        ),
+    )
+    today = await service_today(gateway)
+    await seed_subscriptions(
+        gateway,
+        kafka_bootstrap,
+        R_HEADERS,
+        subscription(R_SUBS[0], R_CSN, today + timedelta(days=95)),
+        subscription(R_SUBS[1], R_CSN, today + timedelta(days=94)),
+        subscription(R_SUBS[2], R_CSN, today + timedelta(days=93), currency="USD"),
+    )
+    # The replicas' clocks first (the gateway moves the first processes'), so both race.
+    clocks = (await gateway.get("/v1/dev/clock", headers=ALICE)).json()
+    offset = max(c["offset_seconds"] for c in clocks) + int(timedelta(days=6).total_seconds())
+    await set_clock(stack, replicas, offset)
+    resp = await gateway.post("/v1/dev/clock/advance", json={"days": 6}, headers=ALICE)
+    assert resp.status_code == 200, resp.text
+
+    async def two() -> list[dict[str, Any]] | None:
+        resp = await gateway.get("/v1/quotes", params={"origin": "automatic"}, headers=R_HEADERS)
+        items = resp.json()["items"]
+        return items if len(items) >= 2 else None
+
+    return await eventually(two, timeout=60)  # type: ignore[no-any-return]
+
+
+async def quote_sent_events(bootstrap: str) -> list[dict[str, Any]]:
+    records = await read_topic(bootstrap, "quote-sent", min_count=1)
+    found = [json.loads(r.value) for r in records]
+    return [e for e in found if isinstance(e, dict) and e.get("data", {}).get("csn") == R_CSN]
+
+
+async def test_two_replicas_make_one_quote_per_group_and_one_email_per_fact(
+    gateway: httpx.AsyncClient, stack: Stack, replicas_window: list[dict[str, Any]]
+) -> None:
+    """R-QUO-8: one quote per group and one quote-sent each, with two quotes jobs racing;
+    R-NOTE-5: one e-mail per fact and person with two notifications consumers and jobs, and
+    still so after every event is replayed."""
+    facts = {f"quote-sent:{q['id']}": [R_ADMIN, R_MANAGER] for q in replicas_window}
+    for q in replicas_window:
+        assert q["origin"] == "automatic"
+    for sub_id in R_SUBS:
+        facts[f"renewal-notice:{sub_id}:"] = [R_ADMIN, R_BUYER, R_MANAGER]
+    for fact, people in facts.items():
+        await wait_mails(stack, fact, len(people))
+    await settled(stack.bootstrap_servers, TOPICS, pause=3.0)  # both jobs ran many times
+    assert len(await quote_sent_events(stack.bootstrap_servers)) == 2  # one per quote
+    for topic in TOPICS:
+        await replay(stack.bootstrap_servers, topic)
+    await settled(stack.bootstrap_servers, TOPICS, pause=3.0)
+
+    resp = await gateway.get("/v1/quotes", params={"origin": "automatic"}, headers=R_HEADERS)
+    assert sorted(q["id"] for q in resp.json()["items"]) == sorted(q["id"] for q in replicas_window)
+    assert len(replicas_window) == 2
+    sent = await quote_sent_events(stack.bootstrap_servers)
+    assert {e["data"]["quote_id"] for e in sent} == {q["id"] for q in replicas_window}
+    for fact, people in facts.items():
+        assert recipients(mails(stack, fact)) == sorted(people), fact
