@@ -15,6 +15,9 @@ from shared.infra.kafka import ensure_topics
 from shared.messaging.outbox import build_envelope
 
 PRODUCER = "directory"
+# The account's own people; partners' and the vendor's staff (partner, billing_agent) who act on
+# an account are not its contacts.
+CUSTOMER_ROLES = ("primary_admin", "contract_manager", "buyer", "user")
 
 
 def demo_contacts() -> list[AccountContactsChanged]:
@@ -23,8 +26,13 @@ def demo_contacts() -> list[AccountContactsChanged]:
             csn=account["csn"],
             language=account.get("language"),
             contacts=[
-                AccountContact(email=u["subject"], name=u["name"], roles=list(u["roles"]))
+                AccountContact(
+                    email=u["subject"],
+                    name=u["name"],
+                    roles=[r for r in u["roles"] if r in CUSTOMER_ROLES],
+                )
                 for u in account["users"]
+                if any(r in CUSTOMER_ROLES for r in u["roles"])
             ],
         )
         for account in demo_accounts()
