@@ -262,6 +262,25 @@ async def test_renewal_paid_another_way_cancels_the_automatic_quote(
     assert "paid another way" in withdrawn["cancellation_reason"]
 
 
+async def test_reminders_30_and_7_days_before_the_renewal_date(
+    gateway: httpx.AsyncClient, stack: Stack, window_opened: dict[str, Any]
+) -> None:
+    """R-NOTE-1: reminders 30 and 7 days before the renewal date, once each, to the people
+    who can renew."""
+    sub = window_opened["subs"][EUR_2]
+    for stage, days_before in (("reminder_30", 30), ("reminder_7", 7)):
+        today = await service_today(gateway)
+        days = (sub.renewal_date - timedelta(days=days_before) - today).days
+        resp = await gateway.post("/v1/dev/clock/advance", json={"days": days}, headers=ALICE)
+        assert resp.status_code == 200, resp.text
+        fact = f"renewal-notice:{EUR_2}:{sub.renewal_date}:{stage}"
+        reminders = await wait_mails(stack, fact, 3)
+        assert recipients(reminders) == sorted([ADMIN, MANAGER, BUYER])
+        assert f"in {days_before} days" in str(reminders[0]["Subject"])
+    await settled(stack.bootstrap_servers, TOPICS)
+    assert len(mails(stack, f"renewal-notice:{EUR_2}:")) == 9  # window, 30 and 7 days: 3 each
+
+
 # --- two replicas ---------------------------------------------------------------------------
 R_CSN = new_csn()
 R_ADMIN, R_MANAGER, R_BUYER = (f"{r}@{R_CSN}.example" for r in ("admin", "cm", "buyer"))
