@@ -39,12 +39,15 @@ def main() -> None:
                 for s in SERVICE_NAMES
             },
             log_dir=var / "logs",
+            mail_dir=var / "mail",
             ports=dict(DEFAULT_PORTS),
             env={
                 "ENVIRONMENT": "dev",
                 "LOAD_DEMO_DATA": "true",
                 "DEV_CLOCK_ENABLED": "true",
                 "RENEWAL_SWEEP_SECONDS": "2",
+                "AUTOMATIC_QUOTES_SECONDS": "2",
+                "NOTICE_SWEEP_SECONDS": "2",
                 "SANDBOX_LEDGER_PATH": str(var / "sandbox-psp-ledger.db"),
             },
         )
@@ -56,6 +59,11 @@ def main() -> None:
             for s in SERVICE_NAMES:
                 print(f"  {s:<14}{stack.url(s)}")
             print(f"  Kafka broker  {bootstrap}   (topics: KAFKA_BOOTSTRAP_SERVERS={bootstrap})")
+            print(
+                f"\nE-mails: a local SMTP sink ({stack.env['SMTP_URL']}) keeps every message the "
+                f"notifications service sends\n  as an .eml file in {var / 'mail'}/ "
+                "(open one in a mail client, or: ls var/mail; cat var/mail/<file>.eml)"
+            )
             print("\nDemo users (token: make token SUBJECT=<user>):")
             for account in demo_accounts():
                 for u in account["users"]:

@@ -6,3 +6,4 @@ CREATE DATABASE subscriptions;
 CREATE DATABASE quotes;
 CREATE DATABASE invoicing;
 CREATE DATABASE payments;
+CREATE DATABASE notifications;

@@ -33,6 +33,7 @@ class GatewaySettings(BaseSettings):
     quotes_url: str = "http://127.0.0.1:8002"
     invoicing_url: str = "http://127.0.0.1:8003"
     payments_url: str = "http://127.0.0.1:8004"
+    notifications_url: str = "http://127.0.0.1:8005"
     service_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Per caller (subject + CSN) and per gateway replica: see ratelimit.py.
     rate_limit_per_second: float = Field(default=20, gt=0, le=100_000)
@@ -74,4 +75,4 @@ class GatewaySettings(BaseSettings):
         return str(getattr(self, f"{service}_url")).rstrip("/")
 
 
-SERVICES = ("subscriptions", "quotes", "invoicing", "payments")
+SERVICES = ("subscriptions", "quotes", "invoicing", "payments", "notifications")

@@ -14,3 +14,9 @@ class Settings(ServiceSettings):
     quote_expiry_sweep_seconds: float = Field(
         default=60.0, gt=0, description="How often sent quotes past their date are expired"
     )
+    automatic_quotes_seconds: float = Field(
+        default=60.0, gt=0, description="How often automatic renewal quotes are made (R-QUO-8)"
+    )
+    automatic_quote_catch_up_days: int = Field(
+        default=7, ge=1, le=30, description="A window that opened this many days ago is quoted"
+    )

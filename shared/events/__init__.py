@@ -7,7 +7,7 @@ every contract live in docs/events/ and tests/contracts fails on a breaking chan
 
 from __future__ import annotations
 
-from shared.events import invoicing, payments, quotes, subscriptions
+from shared.events import directory, invoicing, payments, quotes, subscriptions
 from shared.events.base import (
     Collection,
     DeadLettered,
@@ -17,6 +17,7 @@ from shared.events.base import (
     Term,
     dead_letter_topic,
 )
+from shared.events.directory import AccountContact, AccountContactsChanged
 from shared.events.invoicing import (
     BillingAddress,
     CreditNoteIssued,
@@ -50,6 +51,7 @@ CONTRACTS: tuple[type[EventData], ...] = (
     *invoicing.CONTRACTS,
     *payments.CONTRACTS,
     *quotes.CONTRACTS,
+    *directory.CONTRACTS,
     DeadLettered,
 )
 TOPICS: tuple[str, ...] = tuple(c.topic for c in CONTRACTS if c is not DeadLettered)
@@ -57,6 +59,8 @@ TOPICS: tuple[str, ...] = tuple(c.topic for c in CONTRACTS if c is not DeadLette
 __all__ = [
     "CONTRACTS",
     "TOPICS",
+    "AccountContact",
+    "AccountContactsChanged",
     "AutoRenewChanged",
     "BillingAddress",
     "Collection",

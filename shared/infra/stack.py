@@ -3,6 +3,7 @@ end-to-end tests, so that both exercise exactly the same start-up."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,15 +14,18 @@ from pathlib import Path
 
 import httpx
 
+from shared.infra.directory import publish_demo_contacts
 from shared.infra.kafka import free_port
+from shared.infra.smtp_sink import smtp_sink
 
-SERVICE_NAMES = ("subscriptions", "quotes", "invoicing", "payments")
+SERVICE_NAMES = ("subscriptions", "quotes", "invoicing", "payments", "notifications")
 DEFAULT_PORTS = {
     "gateway": 8000,
     "subscriptions": 8001,
     "quotes": 8002,
     "invoicing": 8003,
     "payments": 8004,
+    "notifications": 8005,
 }
 
 
@@ -33,6 +37,10 @@ def settings_under_test(ledger_path: Path) -> dict[str, str]:
         "RENEWAL_SWEEP_SECONDS": "0.5",
         "EXPIRY_SWEEP_SECONDS": "0.5",
         "CHARGE_PROCESSOR_SECONDS": "0.1",
+        "AUTOMATIC_QUOTES_SECONDS": "0.5",
+        "MAIL_DELIVERY_SECONDS": "0.2",
+        "MAIL_RETRY_SECONDS": "0.2",
+        "NOTICE_SWEEP_SECONDS": "0.5",
         "SANDBOX_LEDGER_PATH": str(ledger_path),
         # The suite and the benches drive the gateway harder than one person would.
         "RATE_LIMIT_PER_SECOND": "10000",
@@ -51,9 +59,14 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Where the local SMTP sink keeps every e-mail the notifications service sends (.eml);
+    # default: `mail/` beside the logs. Unused when env sets SMTP_URL.
+    mail_dir: Path | None = None
+    _sink: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def __post_init__(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.mail_dir = self.mail_dir or self.log_dir.parent / "mail"
         for name in (*SERVICE_NAMES, "gateway"):
             self.ports.setdefault(name, free_port())
 
@@ -73,6 +86,9 @@ class Stack:
             env.update({f"{s.upper()}_URL": self.url(s) for s in SERVICE_NAMES})
         else:
             env["DATABASE_URL"] = self.database_urls[name]
+        if name == "notifications":
+            env.setdefault("INVOICING_URL", self.url("invoicing"))
+            env.setdefault("ACCOUNT_URL", self.url("gateway"))
         return env
 
     def start_process(self, name: str) -> None:
@@ -84,6 +100,22 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def start_replica(self, name: str, index: int = 2) -> str:
+        """One more process of a service on the same database and consumer groups, as a
+        Deployment scaled out runs it; its own port. Returns its name (`quotes-2`)."""
+        replica = f"{name}-{index}"
+        self.ports.setdefault(replica, free_port())
+        env = {**self._env(name), "HTTP_PORT": str(self.ports[replica])}
+        log = open(self.log_dir / f"{replica}.log", "ab")
+        self.processes[replica] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return replica
 
     def wait_ready(self, names: tuple[str, ...], timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
@@ -108,11 +140,15 @@ class Stack:
 
     def start(self) -> Stack:
         try:
+            if "SMTP_URL" not in self.env and self.mail_dir is not None:
+                self.env["SMTP_URL"] = self._sink.enter_context(smtp_sink(self.mail_dir))
             for name in SERVICE_NAMES:
                 self.start_process(name)
             self.wait_ready(SERVICE_NAMES)
             self.start_process("gateway")
             self.wait_ready(("gateway",))
+            if self.env.get("LOAD_DEMO_DATA") == "true":
+                publish_demo_contacts(self.bootstrap_servers)  # as the user directory would
         except BaseException:
             self.stop()  # never leave processes behind a failed start
             raise
@@ -135,3 +171,4 @@ class Stack:
                 proc.kill()
                 proc.wait(5)
         self.processes.clear()
+        self._sink.close()

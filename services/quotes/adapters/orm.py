@@ -115,6 +115,7 @@ quotes = Table(
     Column("payment_method_id", String(64), nullable=True),
     Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("cancelled_by", String(200), nullable=True),
+    Column("cancellation_reason", Text, nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_quotes_status_expires", "status", "expires_on"),
     UniqueConstraint("number", name="uq_quotes_number"),
@@ -199,6 +200,27 @@ company_contacts = Table(
     Column("csn", String(32), primary_key=True),
     Column("email", String(200), primary_key=True),
     Column("name", String(200), nullable=False),
+)
+
+# People of each account with their roles (account-contacts-changed): an automatic quote goes to
+# the primary admins and contract managers (R-QUO-8).
+account_contacts = Table(
+    "account_contacts",
+    metadata,
+    Column("csn", String(32), primary_key=True),
+    Column("contacts", Text, nullable=False),  # JSON list of {email, name, roles}
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per renewal quoted automatically: the key that makes it never twice (R-QUO-8), and
+# safe with N replicas (a second insert of the same renewal fails).
+automatic_quote_renewals = Table(
+    "automatic_quote_renewals",
+    metadata,
+    Column("renewal_id", String(36), primary_key=True),
+    Column("subscription_id", String(64), nullable=False),
+    Column("quote_id", String(36), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 # --- data-driven price list and promotions (R-QUO-7) -------------------------------------------

@@ -4,15 +4,19 @@ to the quotes and subscriptions it is agent of record of."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.quotes.adapters.orm import (
+    account_contacts,
+    automatic_quote_renewals,
     company_contacts,
     customer_snapshots,
     offers,
@@ -97,7 +101,12 @@ class QuoteRepository:
                 quote_lines.c.kind == LineKind.RENEWAL.value,
                 or_(
                     quotes.c.status == QuoteStatus.ACCEPTED.value,
-                    and_(quotes.c.status == QuoteStatus.SENT.value, quotes.c.expires_on >= today),
+                    and_(
+                        quotes.c.status == QuoteStatus.SENT.value,
+                        quotes.c.expires_on >= today,
+                        # An automatic quote is advice, not a hold (R-QUO-8).
+                        quotes.c.origin != QuoteOrigin.AUTOMATIC.value,
+                    ),
                 ),
             )
         )
@@ -109,6 +118,53 @@ class QuoteRepository:
             for r in rows
             if renewal_dates.get(r.subscription_id) == r.period_start
         }
+
+    async def automatic_advice_for(self, subscription_id: str) -> list[Quote]:
+        """Automatic quotes still on offer (draft or sent) with a renewal of this subscription."""
+        stmt = (
+            select(Quote)
+            .join(quote_lines, quote_lines.c.quote_id == quotes.c.id)
+            .where(
+                quote_lines.c.subscription_id == subscription_id,
+                quotes.c.origin == QuoteOrigin.AUTOMATIC.value,
+                quotes.c.status.in_([QuoteStatus.DRAFT.value, QuoteStatus.SENT.value]),
+            )
+            .with_for_update(of=quotes)
+        )
+        return list((await self.session.scalars(stmt)).unique().all())
+
+    async def claim_automatic_renewals(
+        self, quote_id: str, renewals: dict[str, str], now: Any
+    ) -> bool:
+        """Record that these renewals (renewal id -> subscription id) are quoted automatically by
+        this quote; False when one already was (another run or replica did it): never twice."""
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(
+                    insert(automatic_quote_renewals),
+                    [
+                        {
+                            "renewal_id": renewal_id,
+                            "subscription_id": sub_id,
+                            "quote_id": quote_id,
+                            "created_at": now,
+                        }
+                        for renewal_id, sub_id in renewals.items()
+                    ],
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def quoted_automatically(self, renewal_ids: list[str]) -> set[str]:
+        if not renewal_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(automatic_quote_renewals.c.renewal_id).where(
+                automatic_quote_renewals.c.renewal_id.in_(renewal_ids)
+            )
+        )
+        return set(rows.all())
 
     async def next_number(self, csn: str) -> int:
         """Take the next per-account number inside the caller's transaction."""
@@ -189,6 +245,12 @@ class ProjectionRepository:
         rows = await self.session.scalars(stmt)
         return {s.subscription_id: s for s in rows.all()}
 
+    async def subscriptions_by_id(self, ids: list[str]) -> dict[str, SubscriptionSnapshot]:
+        rows = await self.session.scalars(
+            select(SubscriptionSnapshot).where(subscription_snapshots.c.subscription_id.in_(ids))
+        )
+        return {s.subscription_id: s for s in rows.all()}
+
     async def is_agent_of_record(self, csn: str, partner_csn: str) -> bool:
         found = await self.session.scalar(
             select(subscription_snapshots.c.subscription_id)
@@ -208,6 +270,35 @@ class ProjectionRepository:
             select(company_contacts.c.email).where(company_contacts.c.csn == csn)
         )
         return {email.lower() for email in rows.all()}
+
+    async def record_account_contacts(self, csn: str, contacts: str, occurred_at: Any) -> None:
+        await self.session.execute(
+            _upsert_newest(
+                self.session,
+                account_contacts,
+                {"csn": csn, "contacts": contacts, "occurred_at": occurred_at},
+            )
+        )
+
+    async def account_contacts(self, csn: str) -> list[dict[str, Any]]:
+        """The account's people with their roles, newest snapshot; [] when none is known."""
+        raw = await self.session.scalar(
+            select(account_contacts.c.contacts).where(account_contacts.c.csn == csn)
+        )
+        return list(json.loads(raw)) if raw else []
+
+    async def manual_renewals_due(self, first: date, last: date) -> list[SubscriptionSnapshot]:
+        """Active subscriptions renewing between these dates (both included)."""
+        rows = await self.session.scalars(
+            select(SubscriptionSnapshot)
+            .where(
+                subscription_snapshots.c.status == "active",
+                subscription_snapshots.c.renewal_date >= first,
+                subscription_snapshots.c.renewal_date <= last,
+            )
+            .order_by(subscription_snapshots.c.subscription_id)
+        )
+        return list(rows.all())
 
     async def add_contact(self, csn: str, email: str, name: str) -> None:
         """Idempotent, and safe when two replicas load the same contacts at once."""

@@ -123,6 +123,7 @@ class Quote:
     payment_method_id: str | None = None
     cancelled_at: datetime | None = None
     cancelled_by: str | None = None
+    cancellation_reason: str | None = None
     lines: list[QuoteLine] = field(default_factory=list)
     version: int = 1
 
@@ -252,6 +253,19 @@ class Quote:
             )
         self.status = QuoteStatus.CANCELLED
         self.cancelled_at, self.cancelled_by = now, by
+
+    def withdraw_advice(self, reason: str, now: datetime) -> bool:
+        """An automatic quote is advice, not a hold: another quote for the same renewal, or the
+        renewal paid another way, cancels it, saying why (R-QUO-8). False: nothing to do."""
+        if self.origin != QuoteOrigin.AUTOMATIC or self.status not in (
+            QuoteStatus.DRAFT,
+            QuoteStatus.SENT,
+        ):
+            return False
+        self.status = QuoteStatus.CANCELLED
+        self.cancelled_at, self.cancelled_by = now, "automatic-renewal-quotes"
+        self.cancellation_reason = reason
+        return True
 
 
 def quote_number(csn: str, sequence: int) -> str:

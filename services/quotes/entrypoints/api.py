@@ -201,6 +201,9 @@ class QuoteOut(BaseModel):
     accepted_by: str | None
     payment_method_id: str | None
     cancelled_at: datetime | None
+    cancellation_reason: str | None = Field(
+        default=None, description="Why it was cancelled, e.g. an automatic quote superseded"
+    )
     lines: list[QuoteLineOut]
 
     @classmethod
@@ -234,6 +237,7 @@ class QuoteOut(BaseModel):
             accepted_by=quote.accepted_by,
             payment_method_id=quote.payment_method_id,
             cancelled_at=quote.cancelled_at,
+            cancellation_reason=quote.cancellation_reason,
             lines=[QuoteLineOut.model_validate(line) for line in quote.lines],
         )
 

@@ -6,8 +6,10 @@ something; event handlers run inside the idempotent consumer's unit of work."""
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import TypeVar
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -39,9 +41,11 @@ from services.quotes.domain.model import (
     self_service_recipients,
 )
 from services.quotes.domain.pricing import estimate_tax
+from services.quotes.service_layer.advice import withdraw_paid_elsewhere, withdraw_superseded
 from services.quotes.service_layer.uow import QuotesUnitOfWork
 from shared.errors import NotFound
 from shared.events import (
+    AccountContactsChanged,
     CustomerChanged,
     Envelope,
     MoneyField,
@@ -88,6 +92,20 @@ async def record_subscription(
             "occurred_at": envelope.occurred_at,
         }
     )
+    await withdraw_paid_elsewhere(event.subscription_id, uow)  # R-QUO-8
+
+
+async def record_account_contacts(
+    event: AccountContactsChanged, envelope: Envelope, uow: QuotesUnitOfWork
+) -> None:
+    """The account's people and roles: automatic quotes go to its primary admins and contract
+    managers (R-QUO-8); they are company contacts for partner quotes too (R-QUO-3)."""
+    contacts = [c.model_dump() for c in event.contacts]
+    await uow.projections.record_account_contacts(
+        event.csn, json.dumps(contacts), envelope.occurred_at
+    )
+    for contact in event.contacts:
+        await uow.projections.add_contact(event.csn, contact.email, contact.name)
 
 
 async def record_customer(
@@ -260,25 +278,28 @@ async def send_quote(cmd: commands.SendQuote, uow: QuotesUnitOfWork) -> Quote:
     quote = await _quote(cmd.caller, cmd.quote_id, uow, lock=True)
     quote.send(uow.clock.now())
     await _ensure_still_quotable(quote, uow, check_held=True)
-    uow.publish(
-        QuoteSent(
-            quote_id=quote.id,
-            quote_number=quote.number,
-            csn=quote.csn,
-            origin=quote.origin.value,
-            partner_csn=quote.partner_csn,
-            currency=quote.currency,
-            recipients=quote.recipients,
-            subtotal=quote.subtotal,
-            discount_total=quote.discount_total,
-            tax=quote.tax,
-            total=quote.total,
-            expires_on=quote.expires_on or uow.clock.today(),
-            lines=_contract_lines(quote),
-        )
-    )
+    await withdraw_superseded(quote, uow)  # R-QUO-8
+    uow.publish(quote_sent_event(quote, uow.clock.today()))
     await uow.commit()
     return quote
+
+
+def quote_sent_event(quote: Quote, today: date) -> QuoteSent:
+    return QuoteSent(
+        quote_id=quote.id,
+        quote_number=quote.number,
+        csn=quote.csn,
+        origin=quote.origin.value,
+        partner_csn=quote.partner_csn,
+        currency=quote.currency,
+        recipients=quote.recipients,
+        subtotal=quote.subtotal,
+        discount_total=quote.discount_total,
+        tax=quote.tax,
+        total=quote.total,
+        expires_on=quote.expires_on or today,
+        lines=_contract_lines(quote),
+    )
 
 
 @one_change_at_a_time
