@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, create_model
 from shared.events import CONTRACTS, DeadLettered, Envelope, EventData, dead_letter_topic
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "events" / "asyncapi.json"
-SERVICES = ("subscriptions", "quotes", "invoicing", "payments")
+SERVICES = ("subscriptions", "quotes", "invoicing", "payments", "notifications")
 
 
 @cache

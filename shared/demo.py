@@ -14,8 +14,9 @@ def demo_accounts(path: Path = DEMO_FILE) -> list[dict[str, Any]]:
     return accounts
 
 
-# Vendor staff and resellers act on an account; they are not its contacts.
-_NOT_CONTACTS = frozenset({"partner", "billing_agent"})
+# The account's own people. Partners and the vendor's billing agents act on an account; they
+# are not its contacts.
+CUSTOMER_ROLES = frozenset({"primary_admin", "contract_manager", "buyer", "user"})
 
 
 def demo_users() -> dict[str, dict[str, Any]]:
@@ -25,4 +26,4 @@ def demo_users() -> dict[str, dict[str, Any]]:
 
 def is_contact(user: dict[str, Any]) -> bool:
     """A person of the customer company (not only a partner or a vendor's billing agent)."""
-    return bool(set(user["roles"]) - _NOT_CONTACTS)
+    return bool(CUSTOMER_ROLES.intersection(user["roles"]))

@@ -9,15 +9,12 @@ import asyncio
 import threading
 
 from shared.clock import SystemClock
-from shared.demo import demo_accounts
+from shared.demo import CUSTOMER_ROLES, demo_accounts, is_contact
 from shared.events import AccountContact, AccountContactsChanged
 from shared.infra.kafka import ensure_topics
 from shared.messaging.outbox import build_envelope
 
 PRODUCER = "directory"
-# The account's own people; partners' and the vendor's staff (partner, billing_agent) who act on
-# an account are not its contacts.
-CUSTOMER_ROLES = ("primary_admin", "contract_manager", "buyer", "user")
 
 
 def demo_contacts() -> list[AccountContactsChanged]:
@@ -31,8 +28,7 @@ def demo_contacts() -> list[AccountContactsChanged]:
                     name=u["name"],
                     roles=[r for r in u["roles"] if r in CUSTOMER_ROLES],
                 )
-                for u in account["users"]
-                if any(r in CUSTOMER_ROLES for r in u["roles"])
+                for u in filter(is_contact, account["users"])
             ],
         )
         for account in demo_accounts()

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -16,6 +15,7 @@ from sqlalchemy import (
     Text,
 )
 
+from shared.db_types import UtcDateTime
 from shared.messaging.tables import define_messaging_tables
 
 metadata = MetaData()
@@ -28,7 +28,7 @@ account_contacts = Table(  # newest account-contacts-changed of each account
     Column("csn", String(32), primary_key=True),
     Column("language", String(2), nullable=True),
     Column("contacts", Text, nullable=False),  # JSON list of {email, name, roles}
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
 )
 
 customers = Table(  # newest customer-changed: company name and billing country (language)
@@ -37,7 +37,7 @@ customers = Table(  # newest customer-changed: company name and billing country 
     Column("csn", String(32), primary_key=True),
     Column("company_name", String(200), nullable=False),
     Column("country", String(2), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
 )
 
 subscriptions = Table(  # newest subscription-changed: what renews manually, and when
@@ -54,7 +54,7 @@ subscriptions = Table(  # newest subscription-changed: what renews manually, and
     Column("renewal_date", Date, nullable=False, index=True),
     Column("renewal_amount", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
 )
 
 payment_methods = Table(  # newest payment-method-changed: what expires, and when
@@ -66,7 +66,7 @@ payment_methods = Table(  # newest payment-method-changed: what expires, and whe
     Column("status", String(20), nullable=False),
     Column("exp_month", Integer, nullable=True),
     Column("exp_year", Integer, nullable=True),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
 )
 
 automatic_quotes = Table(  # renewals an automatic quote was sent for (named in the notices)
@@ -95,9 +95,9 @@ mail_messages = Table(
     Column("attachment_name", String(200), nullable=True),
     Column("status", String(20), nullable=False),  # pending, sent, parked
     Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
     Column("last_error", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
     Index("ix_mail_messages_due", "status", "next_attempt_at"),
 )

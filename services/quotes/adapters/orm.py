@@ -209,7 +209,7 @@ account_contacts = Table(
     metadata,
     Column("csn", String(32), primary_key=True),
     Column("contacts", Text, nullable=False),  # JSON list of {email, name, roles}
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
 )
 
 # One row per renewal quoted automatically: the key that makes it never twice (R-QUO-8), and
@@ -220,7 +220,7 @@ automatic_quote_renewals = Table(
     Column("renewal_id", String(36), primary_key=True),
     Column("subscription_id", String(64), nullable=False),
     Column("quote_id", String(36), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # --- data-driven price list and promotions (R-QUO-7) -------------------------------------------
