@@ -75,6 +75,7 @@ export function Layout() {
               active={active(n.to)}
               aria-current={active(n.to) ? "page" : undefined}
               onClick={close}
+              variant="filled"
             />
           ))}
         </nav>

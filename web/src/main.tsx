@@ -1,6 +1,7 @@
 import "@mantine/core/styles.css";
 import "@mantine/notifications/styles.css";
-import { MantineProvider, createTheme } from "@mantine/core";
+import "./styles.css";
+import { MantineProvider, createTheme, type CSSVariablesResolver } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
@@ -16,6 +17,29 @@ const theme = createTheme({
   defaultRadius: "sm",
 });
 
+// Text on the light and outline variants at 4.5:1 contrast at least (axe-core: color-contrast).
+const shade9 = ["blue", "red", "green", "teal"] as const;
+const contrast: CSSVariablesResolver = (theme) => ({
+  variables: {},
+  light: {
+    "--mantine-color-dimmed": theme.colors.gray[7]!,
+    "--mantine-color-placeholder": theme.colors.gray[6]!,
+    "--mantine-color-anchor": theme.colors.blue[9]!,
+    "--mantine-color-yellow-light-color": "#7a4f01",
+    "--mantine-color-orange-light-color": "#993d00",
+    "--mantine-color-orange-outline": "#993d00",
+    "--mantine-color-gray-light-color": theme.colors.gray[8]!,
+    "--mantine-color-gray-outline": theme.colors.gray[8]!,
+    ...Object.fromEntries(
+      shade9.flatMap((c) => [
+        [`--mantine-color-${c}-light-color`, theme.colors[c]![9]!],
+        [`--mantine-color-${c}-outline`, theme.colors[c]![9]!],
+      ]),
+    ),
+  },
+  dark: {},
+});
+
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
@@ -29,7 +53,7 @@ const queryClient = new QueryClient({
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={contrast}>
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>

@@ -90,7 +90,7 @@ const STATUS_COLORS: Record<string, string> = {
 export function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation();
   return (
-    <Badge color={STATUS_COLORS[status] ?? "gray"} variant="light" radius="sm">
+    <Badge color={STATUS_COLORS[status] ?? "gray"} variant="dot" radius="sm" tt="none" style={{ overflow: "visible", flexShrink: 0 }}>
       {t(`status.${status}` as "status.active", { defaultValue: status })}
     </Badge>
   );

@@ -267,7 +267,7 @@ export const en = {
     reason: "Reason",
     forInvoice: "Invoice",
     available: "Available",
-    downloadPdf: "Download {{number}} as PDF",
+    downloadPdf: "PDF of {{number}}",
     title: "Invoice {{number}}",
     back: "All invoices",
     pdf: "Download PDF",
@@ -309,7 +309,8 @@ export const en = {
     invoice: "Tax invoice",
     documents: "Documents",
     confirmation: "Confirmation",
-    confirmationOf: "Download the confirmation of {{number}}",
+    confirmationOf: "Confirmation of {{number}} (PDF)",
+    taxInvoiceOf: "Invoice {{number}} (PDF)",
     taxInvoice: "Invoice",
   },
   paymentMethods: {

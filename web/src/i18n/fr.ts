@@ -269,7 +269,7 @@ export const fr: Messages = {
     reason: "Motif",
     forInvoice: "Facture",
     available: "Disponible",
-    downloadPdf: "Télécharger {{number}} en PDF",
+    downloadPdf: "PDF de {{number}}",
     title: "Facture {{number}}",
     back: "Toutes les factures",
     pdf: "Télécharger le PDF",
@@ -311,7 +311,8 @@ export const fr: Messages = {
     invoice: "Facture",
     documents: "Documents",
     confirmation: "Confirmation",
-    confirmationOf: "Télécharger la confirmation de {{number}}",
+    confirmationOf: "Confirmation de {{number}} (PDF)",
+    taxInvoiceOf: "Facture {{number}} (PDF)",
     taxInvoice: "Facture",
   },
   paymentMethods: {

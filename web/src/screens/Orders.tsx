@@ -50,7 +50,7 @@ export default function Orders() {
                       <Button size="compact-xs" variant="subtle" onClick={() => void download(`/v1/orders/${o.id}/confirmation.pdf`, `${o.number}.pdf`)} aria-label={t("orders.confirmationOf", { number: o.number })}>
                         {t("orders.confirmation")}
                       </Button>
-                      <Button size="compact-xs" variant="subtle" onClick={() => void download(`/v1/invoices/${o.invoice.id}/pdf`, `${o.invoice.number}.pdf`)} aria-label={t("invoices.downloadPdf", { number: o.invoice.number })}>
+                      <Button size="compact-xs" variant="subtle" onClick={() => void download(`/v1/invoices/${o.invoice.id}/pdf`, `${o.invoice.number}.pdf`)} aria-label={t("orders.taxInvoiceOf", { number: o.invoice.number })}>
                         {t("orders.taxInvoice")}
                       </Button>
                     </Group>

@@ -148,8 +148,8 @@ export default function PaymentMethods() {
                     <Table.Td>
                       <Group gap={6}>
                         {m.label}
-                        {m.is_default && <Badge variant="outline" color="blue.9" radius="sm">{t("paymentMethods.default")}</Badge>}
-                        {!m.valid && <Badge variant="outline" color="red.9" radius="sm">{t("paymentMethods.invalid")}</Badge>}
+                        {m.is_default && <Badge variant="dot" color="blue" radius="sm" tt="none">{t("paymentMethods.default")}</Badge>}
+                        {!m.valid && <Badge variant="dot" color="red" radius="sm" tt="none">{t("paymentMethods.invalid")}</Badge>}
                       </Group>
                     </Table.Td>
                     <Table.Td>{t(`paymentMethods.kinds.${m.kind}` as "paymentMethods.kinds.card", { defaultValue: m.kind })}</Table.Td>
@@ -168,7 +168,7 @@ export default function PaymentMethods() {
                           <Button
                             size="compact-xs"
                             variant="outline"
-                            color="red.9"
+                            color="red"
                             loading={remove.isPending && remove.variables === m.id}
                             onClick={() => window.confirm(t("paymentMethods.confirmDelete", { label: m.label })) && remove.mutate(m.id)}
                           >

@@ -102,7 +102,7 @@ export function SignIn() {
                         <Table.Td>
                           <Group gap={4}>
                             {u.roles.map((r) => (
-                              <Badge key={r} variant="outline" color="dark" radius="sm">
+                              <Badge key={r} variant="dot" color="dark" radius="sm" tt="none">
                                 {t(`roles.${r}` as "roles.user", { defaultValue: r })}
                               </Badge>
                             ))}

@@ -19,7 +19,7 @@ export function OutcomeBadge({ outcome }: { outcome: Outcome | undefined }) {
   const { t } = useTranslation();
   if (!outcome) return null;
   const badge = (
-    <Badge color={COLORS[outcome.outcome]} variant="outline" radius="sm" data-testid="outcome">
+    <Badge color={COLORS[outcome.outcome]} variant="dot" radius="sm" tt="none" style={{ overflow: "visible", flexShrink: 0 }} data-testid="outcome">
       {t(`bulk.outcome.${outcome.outcome}`)}
     </Badge>
   );

@@ -45,9 +45,9 @@ const column = createColumnHelper<Subscription>();
 export function RenewalMode({ sub }: { sub: Subscription }) {
   const { t } = useTranslation();
   return sub.renews_automatically ? (
-    <Badge color="teal.9" variant="outline" radius="sm">{t("subscriptions.automatic")}</Badge>
+    <Badge color="teal" variant="dot" radius="sm" tt="none" style={{ overflow: "visible", flexShrink: 0 }}>{t("subscriptions.automatic")}</Badge>
   ) : (
-    <Badge color="orange.9" variant="outline" radius="sm">{t("subscriptions.manual")}</Badge>
+    <Badge color="orange" variant="dot" radius="sm" tt="none" style={{ overflow: "visible", flexShrink: 0 }}>{t("subscriptions.manual")}</Badge>
   );
 }
 
@@ -166,7 +166,7 @@ export default function SubscriptionsList() {
     column.accessor("id", {
       header: () => sortHeader(t("subscriptions.col.id"), "id"),
       cell: (c) => (
-        <Anchor component={Link} to={`/subscriptions/${c.getValue()}`} onClick={(e) => e.stopPropagation()} size="sm">
+        <Anchor component={Link} to={`/subscriptions/${c.getValue()}`} onClick={(e) => e.stopPropagation()} size="sm" className="nowrap">
           {c.getValue()}
         </Anchor>
       ),
@@ -176,7 +176,7 @@ export default function SubscriptionsList() {
     column.accessor("seats", { header: () => sortHeader(t("subscriptions.col.seats"), "seats") }),
     column.accessor("term", { header: () => t("subscriptions.col.term"), cell: (c) => t(`terms.${c.getValue()}` as "terms.annual", { defaultValue: c.getValue() }) }),
     column.display({ id: "renewal", header: () => t("subscriptions.col.renewal"), cell: ({ row }) => <RenewalMode sub={row.original} /> }),
-    column.accessor((s) => s.payment_method_label ?? "—", { id: "method", header: () => t("subscriptions.col.paymentMethod") }),
+    column.accessor((s) => s.payment_method_label ?? "—", { id: "method", header: () => t("subscriptions.col.paymentMethod"), cell: (c) => <span className="nowrap">{c.getValue()}</span> }),
     column.accessor("start_date", { header: () => sortHeader(t("subscriptions.col.start"), "start_date"), cell: (c) => <DateText value={c.getValue()} /> }),
     column.accessor("renewal_date", { header: () => sortHeader(t("subscriptions.col.renewalDate"), "renewal_date"), cell: (c) => <DateText value={c.getValue()} /> }),
     column.accessor("status", {
