@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from services.gateway.config import DEV_ENVIRONMENTS, GatewaySettings
 
@@ -55,10 +57,8 @@ def mount_web_app(app: FastAPI, settings: GatewaySettings) -> None:
             raise HTTPException(404, f"No asset {name!r}.")
         return FileResponse(path, headers={"Cache-Control": IMMUTABLE})
 
-    @app.get("/{path:path}", include_in_schema=False)
-    async def page(path: str) -> Response:
-        if path.split("/", 1)[0] in NOT_THE_APP:
-            raise HTTPException(404, f"No route /{path}.")
+    async def page(request: Request) -> Response:
+        path = request.path_params["path"]
         index = dist / "index.html"
         if not index.is_file():
             return HTMLResponse(NOT_BUILT, status_code=503, headers={"Cache-Control": REVALIDATE})
@@ -66,3 +66,17 @@ def mount_web_app(app: FastAPI, settings: GatewaySettings) -> None:
         if path and file.is_file() and file.is_relative_to(dist):  # favicon, robots.txt
             return FileResponse(file, headers={"Cache-Control": "public, max-age=3600"})
         return FileResponse(index, headers={"Cache-Control": REVALIDATE})
+
+    app.router.routes.append(AppPageRoute("/{path:path}", page, methods=["GET", "HEAD"]))
+
+
+class AppPageRoute(Route):
+    """The app's pages: GET and HEAD of any path the API does not own, so that an unknown API
+    path (or another method) still gets the API's own 404 or 405, never the app's page."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return Match.NONE, {}
+        if scope["path"].lstrip("/").split("/", 1)[0] in NOT_THE_APP:
+            return Match.NONE, {}
+        return super().matches(scope)

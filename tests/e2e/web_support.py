@@ -43,8 +43,10 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser(stack: Any) -> Iterator[Any]:
+    """Per module: Playwright's sync API keeps its own event loop running in this thread while
+    it lives, so it must not outlive the module (nor start before the stack)."""
     path = chromium_path()
     if path is None:
         pytest.skip("no Chromium: `make test` installs Debian's chromium when run as root")
@@ -61,7 +63,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(browser: Any, stack: Any, artifacts: Path) -> Iterator[Any]:
+def new_page(stack: Any, artifacts: Path, browser: Any) -> Iterator[Any]:
     """A fresh browser context (no session) on a laptop-sized window, per call."""
     contexts = []
 
@@ -83,7 +85,9 @@ def new_page(browser: Any, stack: Any, artifacts: Path) -> Iterator[Any]:
 
 def sign_in(page: Any, user: tuple[str, str], next_path: str = "/") -> None:
     page.goto(f"/sign-in?next={next_path}")
-    page.get_by_role("button", name=re.compile(f"^(Sign in as|Se connecter en tant que) {user[1]}$")).click()
+    page.get_by_role(
+        "button", name=re.compile(f"^(Sign in as|Se connecter en tant que) {user[1]}$")
+    ).click()
     page.wait_for_url(re.compile(r"^(?!.*sign-in).*$"))
 
 
@@ -92,7 +96,12 @@ def accessibility_violations(page: Any) -> list[dict[str, Any]]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]

@@ -65,8 +65,7 @@ export function Layout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label={t("nav.main")}>
-        <nav>
-          {NAV.filter((n) => can(n.action)).map((n) => (
+        {NAV.filter((n) => can(n.action)).map((n) => (
             <NavLink
               key={n.to}
               component={Link}
@@ -78,7 +77,6 @@ export function Layout() {
               variant="filled"
             />
           ))}
-        </nav>
       </AppShell.Navbar>
       <AppShell.Main>
         <VisuallyHidden>
