@@ -52,8 +52,9 @@ def browser(stack: Any) -> Iterator[Any]:
         pytest.skip("no Chromium: `make test` installs Debian's chromium when run as root")
     if not (DIST / "index.html").is_file() or not AXE.is_file():
         pytest.skip("the web app is not built: run `make web` (make test does)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # two cores shared with the stack and other suites
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
         try:
@@ -74,9 +75,16 @@ def new_page(stack: Any, artifacts: Path, browser: Any) -> Iterator[Any]:
             viewport={"width": width, "height": height},
             accept_downloads=True,
         )
-        ctx.set_default_timeout(15_000)
+        ctx.set_default_timeout(30_000)
         contexts.append(ctx)
-        return ctx.new_page()
+        page = ctx.new_page()
+        if os.environ.get("WEB_TEST_DEBUG"):
+            page.on("framenavigated", lambda f: print("NAV", f.url))
+            page.on("console", lambda m: print("CONSOLE", m.type, m.text[:200]))
+            page.on(
+                "response", lambda r: print("RESP", r.status, r.url) if "/v1/" in r.url else None
+            )
+        return page
 
     yield make
     for ctx in contexts:

@@ -18,7 +18,7 @@ const theme = createTheme({
 });
 
 // Text on the light and outline variants at 4.5:1 contrast at least (axe-core: color-contrast).
-const shade9 = ["blue", "red", "green", "teal"] as const;
+const shade9 = ["blue", "red"] as const;
 const contrast: CSSVariablesResolver = (theme) => ({
   variables: {},
   light: {
@@ -28,6 +28,10 @@ const contrast: CSSVariablesResolver = (theme) => ({
     "--mantine-color-yellow-light-color": "#7a4f01",
     "--mantine-color-orange-light-color": "#993d00",
     "--mantine-color-orange-outline": "#993d00",
+    "--mantine-color-green-light-color": "#1b5e2a",
+    "--mantine-color-green-outline": "#1b5e2a",
+    "--mantine-color-teal-light-color": "#065f45",
+    "--mantine-color-teal-outline": "#065f45",
     "--mantine-color-gray-light-color": theme.colors.gray[8]!,
     "--mantine-color-gray-outline": theme.colors.gray[8]!,
     ...Object.fromEntries(

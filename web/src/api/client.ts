@@ -47,7 +47,11 @@ const auth: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: window.location.origin });
+// fetch looked up at each call (not captured once), so that tests may stand in for the network.
+export const api = createClient<paths>({
+  baseUrl: window.location.origin,
+  fetch: (request) => globalThis.fetch(request),
+});
 api.use(auth);
 
 function toError(status: number, body: unknown, response?: Response): ApiError {

@@ -1,7 +1,7 @@
 // English: every string the app shows. fr.ts must have the same keys (the compiler checks).
 export const en = {
   app: { title: "Billing & Orders" },
-  common: { loading: "Loading", on: "On", off: "Off", yes: "Yes", no: "No", save: "Save", cancel: "Cancel", confirm: "Confirm" },
+  common: { loading: "Loading", on: "On", off: "Off", yes: "Yes", no: "No", save: "Save", cancel: "Cancel", confirm: "Confirm", close: "Close" },
   errors: {
     title: "That did not work",
     network: "The server could not be reached. Check your connection and try again.",

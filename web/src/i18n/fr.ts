@@ -3,7 +3,7 @@ import type { Messages } from "./en";
 
 export const fr: Messages = {
   app: { title: "Facturation et commandes" },
-  common: { loading: "Chargement", on: "Activé", off: "Désactivé", yes: "Oui", no: "Non", save: "Enregistrer", cancel: "Annuler", confirm: "Confirmer" },
+  common: { loading: "Chargement", on: "Activé", off: "Désactivé", yes: "Oui", no: "Non", save: "Enregistrer", cancel: "Annuler", confirm: "Confirmer", close: "Fermer" },
   errors: {
     title: "L’opération n’a pas abouti",
     network: "Le serveur est injoignable. Vérifiez votre connexion et réessayez.",

@@ -40,7 +40,7 @@ function AddMethod({ opened, onClose }: { opened: boolean; onClose: () => void }
     },
   });
   return (
-    <Modal opened={opened} onClose={onClose} title={t("paymentMethods.add")}>
+    <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={opened} onClose={onClose} title={t("paymentMethods.add")}>
       <Stack>
         <Alert color="blue" variant="outline">{t("paymentMethods.providerNote")}</Alert>
         <Select label={t("paymentMethods.sandboxInstrument")} data={SANDBOX.map((s) => ({ value: s.token, label: s.label }))} value={token} onChange={setToken} />
@@ -68,7 +68,7 @@ function LinkSubscriptions({ method, onClose }: { method: PaymentMethod | null; 
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["subscriptions"] }),
   });
   return (
-    <Modal opened={!!method} onClose={() => { link.reset(); setIds([]); onClose(); }} title={t("paymentMethods.linkTitle", { label: method?.label ?? "" })}>
+    <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={!!method} onClose={() => { link.reset(); setIds([]); onClose(); }} title={t("paymentMethods.linkTitle", { label: method?.label ?? "" })}>
       <Stack>
         <MultiSelect
           label={t("nav.subscriptions")}

@@ -45,7 +45,7 @@ export function OutcomeSummary({ result, onClose }: { result: BulkResult; onClos
   const { t } = useTranslation();
   const color = result.refused || result.not_found ? "orange" : "green";
   return (
-    <Alert color={color} withCloseButton={!!onClose} onClose={onClose} role="status" data-testid="bulk-summary" title={t("bulk.done")}>
+    <Alert color={color} withCloseButton={!!onClose} onClose={onClose} closeButtonLabel={t("common.close")} role="status" data-testid="bulk-summary" title={t("bulk.done")}>
       {t("bulk.summary", {
         changed: result.changed,
         unchanged: result.unchanged,

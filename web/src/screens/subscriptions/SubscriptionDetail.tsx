@@ -208,7 +208,7 @@ export default function SubscriptionDetail() {
         </Stack>
       </SimpleGrid>
 
-      <Modal opened={!!preview.data} onClose={() => preview.reset()} title={t("detail.confirmSeats")}>
+      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={!!preview.data} onClose={() => preview.reset()} title={t("detail.confirmSeats")}>
         {preview.data && (
           <Stack>
             <Text data-testid="seats-preview">

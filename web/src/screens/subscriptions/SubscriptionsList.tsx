@@ -370,7 +370,7 @@ export default function SubscriptionsList() {
         />
       </Group>
 
-      <Modal opened={linkOpen} onClose={() => setLinkOpen(false)} title={t("bulk.linkMethod")}>
+      <Modal closeButtonProps={{ "aria-label": t("common.close") }} opened={linkOpen} onClose={() => setLinkOpen(false)} title={t("bulk.linkMethod")}>
         <Stack>
           <Text size="sm">{t("bulk.linkHint", { count: selected.size })}</Text>
           <Select
