@@ -108,13 +108,13 @@ def test_contract_manager_adds_seats_after_seeing_the_pro_rata_amount(
 def test_term_change_and_a_refusal_in_the_servers_words(new_page: Any) -> None:
     page = new_page()
     sign_in(page, WANDA, "/subscriptions/sub-ow-pdm")
-    page.get_by_label("Term at the next renewal").click()
+    page.get_by_role("textbox", name="Term at the next renewal").click()
     page.get_by_role("option", name="Monthly").click()
     page.get_by_role("button", name="Change term").click()
     # PDM is not sold monthly in EUR (catalog): the server refuses, the page says why.
     error = page.get_by_test_id("error")
     expect(error).to_contain_text("term_not_available")
-    page.get_by_label("Term at the next renewal").click()
+    page.get_by_role("textbox", name="Term at the next renewal").click()
     page.get_by_role("option", name="3 years").click()
     page.get_by_role("button", name="Change term").click()
     expect(page.get_by_test_id("term-at-renewal")).to_contain_text("3 years from the next renewal")

@@ -1,7 +1,9 @@
 import { Alert, Badge, Group, Skeleton, Stack, Text, Title } from "@mantine/core";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { notifications } from "@mantine/notifications";
 import { ApiError } from "../api/client";
+import i18n from "../i18n";
 import { formatDate, formatMoney } from "../lib/format";
 
 /** An error in plain words, with the server's code and request id kept for support. */
@@ -94,4 +96,9 @@ export function StatusBadge({ status }: { status: string }) {
       {t(`status.${status}` as "status.active", { defaultValue: status })}
     </Badge>
   );
+}
+
+/** A toast that says an action is done (or refused), closable by keyboard and screen reader. */
+export function notify(message: string, color = "green") {
+  notifications.show({ message, color, closeButtonProps: { "aria-label": i18n.t("common.close") } });
 }

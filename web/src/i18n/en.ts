@@ -205,7 +205,7 @@ export const en = {
     openCart: "Renew this group",
     ineligible_one: "{{count}} subscription cannot be renewed",
     ineligible_other: "{{count}} subscriptions cannot be renewed",
-    cart: "Renewal cart {{id}}",
+    cart: "Renewal cart",
     period: "Period",
     amount: "Amount",
     tax: "Tax",

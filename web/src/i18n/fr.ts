@@ -207,7 +207,7 @@ export const fr: Messages = {
     openCart: "Renouveler ce groupe",
     ineligible_one: "{{count}} abonnement ne peut pas être renouvelé",
     ineligible_other: "{{count}} abonnements ne peuvent pas être renouvelés",
-    cart: "Panier de renouvellement {{id}}",
+    cart: "Panier de renouvellement",
     period: "Période",
     amount: "Montant",
     tax: "Taxe",

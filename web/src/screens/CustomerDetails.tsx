@@ -1,11 +1,10 @@
 import { Alert, Button, Card, Group, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, unwrap, type Customer } from "../api/client";
 import { useCan } from "../auth/useSession";
-import { ErrorAlert, LoadingRows, PageHeader } from "../components/common";
+import { ErrorAlert, LoadingRows, PageHeader, notify } from "../components/common";
 
 type Draft = { company_name: string; line1: string; line2: string; postal_code: string; city: string; region: string; country: string; tax_id: string };
 
@@ -35,7 +34,7 @@ export default function CustomerDetails() {
     onSuccess: (c) => {
       queryClient.setQueryData(["customer"], c);
       setDraft(null);
-      notifications.show({ color: "green", message: t("customer.saved") });
+      notify(t("customer.saved"), "green");
     },
   });
   if (customer.isPending) return <LoadingRows rows={6} />;

@@ -1,11 +1,10 @@
 import { Alert, Badge, Button, Card, Checkbox, Group, Modal, MultiSelect, Select, Stack, Table, Text, TextInput } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, unwrap, type PaymentMethod } from "../api/client";
 import { useCan } from "../auth/useSession";
-import { EmptyState, ErrorAlert, LoadingRows, PageHeader } from "../components/common";
+import { EmptyState, ErrorAlert, LoadingRows, PageHeader, notify } from "../components/common";
 import { OutcomeSummary } from "./subscriptions/BulkOutcomes";
 
 // The sandbox provider's own form hands back a token; no card number ever reaches our API.
@@ -33,7 +32,7 @@ function AddMethod({ opened, onClose }: { opened: boolean; onClose: () => void }
     },
     onSuccess: (m) => {
       void queryClient.invalidateQueries({ queryKey: ["payment-methods"] });
-      notifications.show({ color: "green", message: t("paymentMethods.added", { label: m.label }) });
+      notify(t("paymentMethods.added", { label: m.label }), "green");
       setToken(null);
       setHolder("");
       onClose();
@@ -112,7 +111,7 @@ export default function PaymentMethods() {
     },
     onSuccess: () => {
       refresh();
-      notifications.show({ color: "green", message: t("paymentMethods.deleted") });
+      notify(t("paymentMethods.deleted"), "green");
     },
   });
   return (

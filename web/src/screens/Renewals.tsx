@@ -25,7 +25,7 @@ function CartView({ cart, onDone }: { cart: Cart; onDone: (c: Cart) => void }) {
   const ordered = cart.status === "ordered";
   return (
     <Card withBorder data-testid="cart">
-      <Title order={2} size="h4" mb="sm">{t("renewals.cart", { id: cart.id })}</Title>
+      <Title order={2} size="h4" mb="sm">{t("renewals.cart")}</Title>
       <Table fz="sm" verticalSpacing={4}>
         <Table.Thead>
           <Table.Tr>

@@ -1,12 +1,11 @@
 import { Alert, Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { api, download, unwrap } from "../../api/client";
 import { useCan } from "../../auth/useSession";
-import { DateText, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge } from "../../components/common";
+import { DateText, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge, notify } from "../../components/common";
 import { minorDigits } from "../../lib/format";
 
 export default function InvoiceDetail() {
@@ -48,7 +47,7 @@ export default function InvoiceDetail() {
       );
     },
     onSuccess: () => {
-      notifications.show({ color: "blue", message: t("invoices.paymentRequested") });
+      notify(t("invoices.paymentRequested"), "blue");
       setAmount("");
       refresh();
     },
@@ -57,7 +56,7 @@ export default function InvoiceDetail() {
     mutationFn: async ({ noteId, value }: { noteId: string; value: number }) =>
       unwrap(await api.POST("/v1/credit-notes/{credit_note_id}/applications", { params: { path: { credit_note_id: noteId } }, body: { allocations: [{ invoice_id: id, amount: value }] } })),
     onSuccess: () => {
-      notifications.show({ color: "green", message: t("invoices.creditApplied") });
+      notify(t("invoices.creditApplied"), "green");
       refresh();
     },
   });
@@ -133,6 +132,7 @@ export default function InvoiceDetail() {
             <Group align="flex-end">
               <Select label={t("paymentMethods.method")} data={(methods.data?.items ?? []).map((m) => ({ value: m.id, label: m.label }))} value={method} onChange={setMethod} w={280} />
               <NumberInput
+                hideControls
                 label={t("invoices.amountOptional", { currency: inv.currency })}
                 description={t("invoices.amountHint")}
                 min={0}

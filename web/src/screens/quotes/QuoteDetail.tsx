@@ -1,12 +1,11 @@
 import { Alert, Button, Card, Group, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { api, unwrap, type Quote } from "../../api/client";
 import { useCan } from "../../auth/useSession";
-import { DateText, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge } from "../../components/common";
+import { DateText, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge, notify } from "../../components/common";
 import { RecipientsInput } from "./RecipientsInput";
 
 export default function QuoteDetail() {
@@ -28,7 +27,7 @@ export default function QuoteDetail() {
   const updated = (q: Quote, message: string) => {
     queryClient.setQueryData(["quote", id], q);
     void queryClient.invalidateQueries({ queryKey: ["quotes"] });
-    notifications.show({ color: "green", message });
+    notify(message);
   };
   const save = useMutation({
     mutationFn: async () =>

@@ -1,12 +1,11 @@
 import { Alert, Anchor, Button, Card, Group, Modal, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, download, unwrap, type Subscription } from "../../api/client";
 import { useCan } from "../../auth/useSession";
-import { DateText, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge } from "../../components/common";
+import { DateText, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge, notify } from "../../components/common";
 import { OutcomeBadge } from "./BulkOutcomes";
 import { RenewalMode } from "./SubscriptionsList";
 import { TERMS } from "./filters";
@@ -50,7 +49,7 @@ export default function SubscriptionDetail() {
     void queryClient.invalidateQueries({ queryKey: ["subscriptions"] });
     void queryClient.invalidateQueries({ queryKey: ["dashboard"] });
   };
-  const done = (message: string) => notifications.show({ color: "green", message });
+  const done = (message: string) => notify(message);
 
   const autoRenew = useMutation({
     mutationFn: async (on: boolean) =>
@@ -172,7 +171,7 @@ export default function SubscriptionDetail() {
           {can("subscriptions.seats") && live && (
             <ActionCard title={t("detail.seatsTitle")}>
               <Group align="flex-end">
-                <NumberInput label={t("detail.newSeats")} min={1} max={100000} value={seats} onChange={setSeats} w={160} />
+                <NumberInput hideControls label={t("detail.newSeats")} min={1} max={100000} value={seats} onChange={setSeats} w={160} />
                 <Button disabled={typeof seats !== "number" || seats === s.seats} loading={preview.isPending} onClick={() => typeof seats === "number" && preview.mutate(seats)}>
                   {t("detail.previewSeats")}
                 </Button>

@@ -16,7 +16,6 @@ import {
   UnstyledButton,
 } from "@mantine/core";
 import { useDebouncedCallback } from "@mantine/hooks";
-import { notifications } from "@mantine/notifications";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { useMemo, useState } from "react";
@@ -24,7 +23,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, download, unwrap, type BulkResult, type Outcome, type Subscription } from "../../api/client";
 import { useCan } from "../../auth/useSession";
-import { DateText, EmptyState, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge } from "../../components/common";
+import { DateText, EmptyState, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge, notify } from "../../components/common";
 import { OutcomeBadge, OutcomeSummary, outcomesById } from "./BulkOutcomes";
 import {
   activeFilterCount,
@@ -51,13 +50,13 @@ export function RenewalMode({ sub }: { sub: Subscription }) {
   );
 }
 
-function SortHeader({ label, field, filters, onSort }: { label: string; field: string; filters: SubscriptionFilters; onSort: (s: string) => void }) {
+function SortHeader({ label, field, filters, onSort }: { label: string; field: string; filters: SubscriptionFilters; onSort: (field: string) => void }) {
   const { t } = useTranslation();
   const current = filters.sort.replace(/^-/, "") === field;
   const desc = filters.sort.startsWith("-");
   return (
     <UnstyledButton
-      onClick={() => onSort(current && !desc ? `-${field}` : field)}
+      onClick={() => onSort(field)}
       aria-label={t("subscriptions.sortBy", { column: label })}
       style={{ fontWeight: 700, whiteSpace: "nowrap" }}
     >
@@ -80,7 +79,15 @@ export default function SubscriptionsList() {
   const [linkOpen, setLinkOpen] = useState(false);
   const [linkMethod, setLinkMethod] = useState<string | null>(null);
 
-  const update = (change: Partial<SubscriptionFilters>) => setParams(toSearchParams(withChange(filters, change)));
+  // From the URL as it is when the change happens (never a state captured by an older render).
+  const update = (change: Partial<SubscriptionFilters>) =>
+    setParams((prev) => toSearchParams(withChange(parseFilters(prev), change)));
+  const toggleSort = (field: string) =>
+    setParams((prev) => {
+      const f = parseFilters(prev);
+      const sort = f.sort === field ? `-${field}` : field;
+      return toSearchParams(withChange(f, { sort }));
+    });
   const debouncedSearch = useDebouncedCallback((q: string) => update({ q: q.trim() }), 150);
 
   const list = useQuery({
@@ -122,7 +129,7 @@ export default function SubscriptionsList() {
   const exportCsv = useMutation({
     mutationFn: async () =>
       download(`/v1/subscriptions/export.csv?ids=${encodeURIComponent([...selected].join(","))}`, "subscriptions.csv"),
-    onSuccess: () => notifications.show({ message: t("subscriptions.exported"), color: "green" }),
+    onSuccess: () => notify(t("subscriptions.exported"), "green"),
   });
 
   const rows = list.data?.items ?? [];
@@ -132,7 +139,7 @@ export default function SubscriptionsList() {
       const next = new Set(s);
       if (next.has(id)) next.delete(id);
       else if (next.size < MAX_SELECTION) next.add(id);
-      else notifications.show({ color: "orange", message: t("bulk.tooMany", { max: MAX_SELECTION }) });
+      else notify(t("bulk.tooMany", { max: MAX_SELECTION }), "orange");
       return next;
     });
   const pageIds = rows.map((r) => r.id);
@@ -146,7 +153,7 @@ export default function SubscriptionsList() {
     });
 
   const sortHeader = (label: string, field: string) => (
-    <SortHeader label={label} field={field} filters={filters} onSort={(sort) => update({ sort })} />
+    <SortHeader label={label} field={field} filters={filters} onSort={toggleSort} />
   );
   const columns = [
     column.display({
