@@ -128,7 +128,9 @@ def test_customer_details_are_edited_by_the_admin_and_read_only_for_a_buyer(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Customer details saved.")).to_be_visible()
     page.reload()
-    expect(page.get_by_role("textbox", name=re.compile(r"^Address\s*\*?$"))).to_have_value("Torstrasse 2")
+    expect(page.get_by_role("textbox", name=re.compile(r"^Address\s*\*?$"))).to_have_value(
+        "Torstrasse 2"
+    )
     screenshot(page, "customer", artifacts)
     assert_accessible(page)
     buyer = new_page()
