@@ -46,7 +46,7 @@ web-lint: web-deps
 	$(NPM) run lint
 
 chromium:  ## Debian's Chromium for the browser tests (installed when running as root)
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } || echo "chromium missing: the browser tests will be skipped"
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } >/dev/null 2>&1; } || echo "chromium missing: the browser tests will be skipped"
 
 run: install web  ## broker + 4 services + gateway on SQLite with demo data; Ctrl-C stops all
 	$(RUN) python deploy/run_local.py

@@ -1,7 +1,8 @@
 """The web app's budgets (issue 12), measured in Debian's Chromium against the real stack on
 PostgreSQL with one account of 10,000 subscriptions (the same seed as bench.subscriptions):
   * initial JS: what index.html loads before any screen (entry + modulepreloads), gzipped;
-  * summary screen usable: navigation to the product cards shown, p50 over 20 cold loads;
+  * summary screen usable: navigation to the product cards shown, p50 over 20 cold loads (the
+    demo account Acme: a dashboard of 10,000 subscriptions is bench.dashboard's subject);
   * subscriptions table (10,000 rows, paged): a search typed to the new rows shown, p50/p99.
 
     make bench-web
@@ -43,12 +44,12 @@ def initial_js_gzip_kb() -> tuple[float, list[str]]:
     return total / 1024, files
 
 
-def session_script(token: str) -> str:
+def session_script(token: str, csn: str = CSN) -> str:
     session = {
         "token": token,
         "subject": "bench",
         "name": "Bench Admin",
-        "csn": CSN,
+        "csn": csn,
         "company": "Bench",
         "roles": ["primary_admin"],
         "partnerCsn": None,
@@ -84,7 +85,11 @@ def main() -> None:
             bootstrap_servers=bootstrap,
             database_urls=urls,
             log_dir=work / "logs",
-            env={**settings_under_test(work / "ledger.db"), "LOG_LEVEL": "WARNING"},
+            env={
+                **settings_under_test(work / "ledger.db"),
+                "LOG_LEVEL": "WARNING",
+                "LOAD_DEMO_DATA": "true",
+            },
         ).start()
         try:
             asyncio.run(seed(urls["subscriptions"], args.count))
@@ -100,12 +105,18 @@ def main() -> None:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=browser_path, args=CHROMIUM_FLAGS)
 
+                acme = issue_token(
+                    GatewaySettings(),
+                    subject="alice@acme.example",
+                    csn="5100000001",
+                    roles=["primary_admin"],
+                )
                 summary_ms: list[float] = []
                 for _ in range(args.loads):  # cold: a new context, empty cache, each time
                     ctx = browser.new_context(
                         base_url=base, viewport={"width": 1366, "height": 900}
                     )
-                    ctx.add_init_script(session_script(token))
+                    ctx.add_init_script(session_script(acme, "5100000001"))
                     page = ctx.new_page()
                     t = time.perf_counter()
                     page.goto("/")
@@ -114,7 +125,7 @@ def main() -> None:
                     ctx.close()
                 p50 = statistics.median(summary_ms)
                 print(
-                    f"summary usable (product cards shown) over {args.loads} cold loads: "
+                    f"summary usable (Acme's product cards shown) over {args.loads} cold loads: "
                     f"p50 {p50:.0f} ms, p99 {percentile(summary_ms, 99):.0f} ms "
                     f"(budget p50 {BUDGET_SUMMARY_MS} ms)"
                 )

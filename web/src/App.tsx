@@ -5,8 +5,10 @@ import { LoadingRows } from "./components/common";
 import { Layout } from "./Layout";
 import { SignIn } from "./screens/SignIn";
 
-// One chunk per screen: the first load carries only the shell and the screen it opens.
-const Summary = lazy(() => import("./screens/Summary"));
+import Summary from "./screens/Summary";
+
+// One chunk per screen: the first load carries only the shell and the screen it opens. The
+// summary, where everyone lands, is in the first chunk: its data is asked for at once.
 const Subscriptions = lazy(() => import("./screens/subscriptions/SubscriptionsList"));
 const SubscriptionDetail = lazy(() => import("./screens/subscriptions/SubscriptionDetail"));
 const Renewals = lazy(() => import("./screens/Renewals"));
