@@ -17,20 +17,23 @@ def test_the_declined_renewal_invoice_is_paid_with_another_saved_card(
 ) -> None:
     page = new_page()
     sign_in(page, WANDA, "/invoices?status=open")
+    # sub-ow-unpaid's renewal, declined (sub-ow-declined's stays unpaid for the summary's alert).
     row = page.get_by_test_id("invoices-table").locator(
-        "tr", has_text="Viewer Plus renewal, 3 seat(s)"
+        "tr", has_text="Render Cloud renewal, 1 seat(s)"
     )
-    expect(row).to_contain_text("€428.40")
+    expect(row).to_contain_text("€583.10")
     screenshot(page, "invoices", artifacts)
     assert_accessible(page)
-    row.get_by_role("link").click()
+    number = row.get_by_role("link").inner_text()
+    page.get_by_role("link", name=number, exact=True).click()
+    expect(page.get_by_role("heading", name=f"Invoice {number}")).to_be_visible()
     expect(page.get_by_role("alert").first).to_contain_text("The card was declined")
-    expect(page.get_by_test_id("amount-due")).to_contain_text("€428.40")
+    expect(page.get_by_test_id("amount-due")).to_contain_text("€583.10")
     page.get_by_role("textbox", name="Payment method").click()
     page.get_by_role("option", name="Visa •••• 4242").click()
     page.get_by_label("Amount (EUR, optional)").fill("100")
     page.get_by_role("button", name="Pay", exact=True).click()
-    expect(page.get_by_test_id("amount-due")).to_contain_text("€328.40", timeout=30_000)
+    expect(page.get_by_test_id("amount-due")).to_contain_text("€483.10", timeout=30_000)
     page.get_by_role("button", name="Pay", exact=True).click()  # the rest
     expect(page.get_by_test_id("invoice-status")).to_have_text("Paid", timeout=30_000)
     expect(page.get_by_test_id("amount-due")).to_contain_text("€0.00")
