@@ -68,6 +68,12 @@ export function DateText({ value }: { value: string | null | undefined }) {
   return <span style={{ whiteSpace: "nowrap" }}>{formatDate(value, i18n.language)}</span>;
 }
 
+/** Badges in narrow table cells keep their whole word (Mantine would cut it to "A…"). */
+export const WHOLE_BADGE = {
+  root: { minWidth: "max-content", overflow: "visible" },
+  label: { overflow: "visible", textOverflow: "clip" },
+} as const;
+
 const STATUS_COLORS: Record<string, string> = {
   active: "green",
   trial: "blue",
@@ -92,7 +98,7 @@ const STATUS_COLORS: Record<string, string> = {
 export function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation();
   return (
-    <Badge color={STATUS_COLORS[status] ?? "gray"} variant="dot" radius="sm" tt="none" style={{ overflow: "visible", flexShrink: 0 }}>
+    <Badge color={STATUS_COLORS[status] ?? "gray"} variant="dot" radius="sm" tt="none" styles={WHOLE_BADGE}>
       {t(`status.${status}` as "status.active", { defaultValue: status })}
     </Badge>
   );

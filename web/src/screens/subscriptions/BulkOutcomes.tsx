@@ -3,6 +3,7 @@
 import { Alert, Badge, Group, Text, Tooltip } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { BulkResult, Outcome } from "../../api/client";
+import { WHOLE_BADGE } from "../../components/common";
 
 const COLORS: Record<Outcome["outcome"], string> = {
   changed: "green",
@@ -19,7 +20,7 @@ export function OutcomeBadge({ outcome }: { outcome: Outcome | undefined }) {
   const { t } = useTranslation();
   if (!outcome) return null;
   const badge = (
-    <Badge color={COLORS[outcome.outcome]} variant="dot" radius="sm" tt="none" style={{ overflow: "visible", flexShrink: 0 }} data-testid="outcome">
+    <Badge color={COLORS[outcome.outcome]} variant="dot" radius="sm" tt="none" styles={WHOLE_BADGE} data-testid="outcome">
       {t(`bulk.outcome.${outcome.outcome}`)}
     </Badge>
   );

@@ -23,7 +23,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, download, unwrap, type BulkResult, type Outcome, type Subscription } from "../../api/client";
 import { useCan } from "../../auth/useSession";
-import { DateText, EmptyState, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge, notify } from "../../components/common";
+import { DateText, EmptyState, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge, notify, WHOLE_BADGE } from "../../components/common";
 import { OutcomeBadge, OutcomeSummary, outcomesById } from "./BulkOutcomes";
 import {
   activeFilterCount,
@@ -44,9 +44,9 @@ const column = createColumnHelper<Subscription>();
 export function RenewalMode({ sub }: { sub: Subscription }) {
   const { t } = useTranslation();
   return sub.renews_automatically ? (
-    <Badge color="teal" variant="dot" radius="sm" tt="none" style={{ overflow: "visible", flexShrink: 0 }}>{t("subscriptions.automatic")}</Badge>
+    <Badge color="teal" variant="dot" radius="sm" tt="none" styles={WHOLE_BADGE}>{t("subscriptions.automatic")}</Badge>
   ) : (
-    <Badge color="orange" variant="dot" radius="sm" tt="none" style={{ overflow: "visible", flexShrink: 0 }}>{t("subscriptions.manual")}</Badge>
+    <Badge color="orange" variant="dot" radius="sm" tt="none" styles={WHOLE_BADGE}>{t("subscriptions.manual")}</Badge>
   );
 }
 
