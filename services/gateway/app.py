@@ -19,13 +19,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from services.gateway.auth import keyring
-from services.gateway.config import SERVICES, GatewaySettings
+from services.gateway.config import DEV_ENVIRONMENTS, SERVICES, GatewaySettings
 from services.gateway.dashboard import dashboard_router
+from services.gateway.devauth import dev_auth_router
 from services.gateway.openapi import ServiceSchemas, build_document
 from services.gateway.policy import authorise
 from services.gateway.proxy import forward
 from services.gateway.ratelimit import CallerDep, RateLimiter
 from services.gateway.routes import ROUTES, Route
+from services.gateway.web import mount_web_app
 from shared.http import install_error_handlers
 from shared.principal import HEADER_INTERNAL_TOKEN, HEADER_REQUEST_ID
 
@@ -177,7 +179,10 @@ def create_app(
     app.include_router(api_router(routes))
     if settings.dev_clock_enabled:
         app.include_router(dev_router())
+    if settings.environment in DEV_ENVIRONMENTS:  # never in prod: dev sign-in of the web app
+        app.include_router(dev_auth_router())
     _serve_openapi(app, routes)
+    mount_web_app(app, settings)  # last: its fallback takes what no other route took
     return app
 
 

@@ -43,6 +43,13 @@ class GatewaySettings(BaseSettings):
     dashboard_list_limit: int = Field(default=20, ge=1, le=200)
     dev_clock_enabled: bool = False
     cors_origins: list[str] = Field(default_factory=list)
+    # The web app (web/, built by `make web`) and how it signs in: OIDC in prod (docs/web.md).
+    web_dist: Path = Path(__file__).resolve().parents[2] / "web" / "dist"
+    oidc_authority: str | None = Field(default=None, description="issuer URL of the IdP")
+    oidc_client_id: str = "billing-orders-web"
+    oidc_scope: str = "openid profile"
+    # Which token the app sends as the bearer: the IdP's access token, or its ID token.
+    oidc_token: Literal["access_token", "id_token"] = "access_token"
     log_level: str = "INFO"
 
     @model_validator(mode="after")
