@@ -2362,6 +2362,11 @@ export interface components {
             /** Accepted By */
             accepted_by: string | null;
             billing_address: components["schemas"]["AddressOut"] | null;
+            /**
+             * Cancellation Reason
+             * @description Why it was cancelled, e.g. an automatic quote superseded
+             */
+            cancellation_reason?: string | null;
             /** Cancelled At */
             cancelled_at: string | null;
             /**
@@ -2493,7 +2498,10 @@ export interface components {
              * Format: date
              */
             effective_on: string;
-            /** Order Id */
+            /**
+             * Order Id
+             * @description The order placed for added seats; null in a preview, which places none
+             */
             order_id: string | null;
             /** Payment Method Id */
             payment_method_id: string | null;
@@ -2566,13 +2574,25 @@ export interface components {
             manual_renewal_opens_on: string;
             /** Partner Csn */
             partner_csn: string | null;
-            /** Payment Error */
+            /**
+             * Payment Error
+             * @description Billing data: null for a plain user, who sees none (R-ROLE-1).
+             */
             payment_error: string | null;
-            /** Payment Method Id */
+            /**
+             * Payment Method Id
+             * @description Billing data: null for a plain user, who sees none (R-ROLE-1).
+             */
             payment_method_id: string | null;
-            /** Payment Method Kind */
+            /**
+             * Payment Method Kind
+             * @description Billing data: null for a plain user, who sees none (R-ROLE-1).
+             */
             payment_method_kind: string | null;
-            /** Payment Method Label */
+            /**
+             * Payment Method Label
+             * @description Billing data: null for a plain user, who sees none (R-ROLE-1).
+             */
             payment_method_label: string | null;
             /** Product Code */
             product_code: string;
@@ -2582,9 +2602,9 @@ export interface components {
             purchase_method: string;
             /**
              * Renewal Amount
-             * @description Next renewal before tax, minor units
+             * @description Next renewal before tax, minor units. Billing data: null for a plain user, who sees none (R-ROLE-1).
              */
-            renewal_amount: number;
+            renewal_amount: number | null;
             /**
              * Renewal Date
              * Format: date
@@ -2613,10 +2633,16 @@ export interface components {
             term: string;
             /** Term At Renewal */
             term_at_renewal: string;
-            /** Unit Price Amount */
-            unit_price_amount: number;
-            /** Unit Price At Renewal */
-            unit_price_at_renewal: number;
+            /**
+             * Unit Price Amount
+             * @description Billing data: null for a plain user, who sees none (R-ROLE-1).
+             */
+            unit_price_amount: number | null;
+            /**
+             * Unit Price At Renewal
+             * @description Billing data: null for a plain user, who sees none (R-ROLE-1).
+             */
+            unit_price_at_renewal: number | null;
         };
         /** TaxOut */
         TaxOut: {
@@ -6354,6 +6380,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
@@ -6611,6 +6638,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
@@ -6830,6 +6858,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
@@ -7049,6 +7078,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
@@ -8531,6 +8561,7 @@ export interface operations {
                      *             "postal_code": "string",
                      *             "region": "string"
                      *           },
+                     *           "cancellation_reason": "string",
                      *           "cancelled_at": "2026-01-31T09:00:00Z",
                      *           "created_at": "2026-01-31T09:00:00Z",
                      *           "created_by": "string",
@@ -8774,6 +8805,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
@@ -9205,6 +9237,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
@@ -9443,6 +9476,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
@@ -9677,6 +9711,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
@@ -9915,6 +9950,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
@@ -10134,6 +10170,7 @@ export interface operations {
                      *         "postal_code": "string",
                      *         "region": "string"
                      *       },
+                     *       "cancellation_reason": "string",
                      *       "cancelled_at": "2026-01-31T09:00:00Z",
                      *       "created_at": "2026-01-31T09:00:00Z",
                      *       "created_by": "string",
