@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -42,6 +42,27 @@ def card_on_file() -> PaymentMethodView:
     )
 
 
+def monthly(sub_id: str, renewal_date: date, auto_renew: bool) -> Subscription:
+    """An active monthly subscription of the test account, paid by its card on file."""
+    return Subscription(
+        id=sub_id,
+        csn="5100000009",
+        team_id="t",
+        product_code="CAD",
+        product_name="CAD Pro",
+        seats=1,
+        term=Term.MONTHLY,
+        unit_price_amount=1000,
+        currency="EUR",
+        auto_renew=auto_renew,
+        start_date=renewal_date - timedelta(days=30),
+        renewal_date=renewal_date,
+        status=Status.ACTIVE,
+        purchase_method=PurchaseMethod.ONLINE_DIRECT,
+        payment_method_id="pm",
+    )
+
+
 async def test_two_replicas_sweeping_at_once_request_each_renewal_once(
     clean_messaging: AsyncEngine,
     subscriptions_uow: Callable[[], SubscriptionsUnitOfWork],
@@ -56,23 +77,7 @@ async def test_two_replicas_sweeping_at_once_request_each_renewal_once(
         u.subscriptions.add(card_on_file())
         for n in range(120):
             u.subscriptions.add(
-                Subscription(
-                    id=f"sub-sweep-{n:03d}",
-                    csn="5100000009",
-                    team_id="t",
-                    product_code="CAD",
-                    product_name="CAD Pro",
-                    seats=1,
-                    term=Term.MONTHLY,
-                    unit_price_amount=1000,
-                    currency="EUR",
-                    auto_renew=n % 4 != 0,
-                    start_date=today - timedelta(days=30),
-                    renewal_date=today - timedelta(days=n % 3),
-                    status=Status.ACTIVE,
-                    purchase_method=PurchaseMethod.ONLINE_DIRECT,
-                    payment_method_id="pm",
-                )
+                monthly(f"sub-sweep-{n:03d}", today - timedelta(days=n % 3), n % 4 != 0)
             )
         await u.commit()
 
@@ -162,25 +167,7 @@ async def test_an_unanswered_renewal_is_requested_again_once_per_wait_by_two_rep
     async with uow() as u:
         u.subscriptions.add(card_on_file())
         for n in range(2):
-            u.subscriptions.add(
-                Subscription(
-                    id=f"sub-lost-{n}",
-                    csn="5100000009",
-                    team_id="t",
-                    product_code="CAD",
-                    product_name="CAD Pro",
-                    seats=1,
-                    term=Term.MONTHLY,
-                    unit_price_amount=1000,
-                    currency="EUR",
-                    auto_renew=True,
-                    start_date=today - timedelta(days=30),
-                    renewal_date=today,
-                    status=Status.ACTIVE,
-                    purchase_method=PurchaseMethod.ONLINE_DIRECT,
-                    payment_method_id="pm",
-                )
-            )
+            u.subscriptions.add(monthly(f"sub-lost-{n}", today, auto_renew=True))
         await u.commit()
     await sweep_due_renewals(uow())
     first = await requested(clean_messaging)
