@@ -9,7 +9,7 @@ import pytest
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
 from shared.infra.stack import Stack, settings_under_test
-from tests.e2e.web_support import browser, new_page  # noqa: F401  (the browser tests' fixtures)
+from tests.e2e.web_support import browser, new_page, web_stack  # noqa: F401  (browser tests)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,10 @@ from typing import Any
 
 import pytest
 
+from shared.infra import postgres
+from shared.infra.kafka import TansuBroker
+from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
+
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -43,8 +47,36 @@ def chromium_path() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session")
+def web_stack(artifacts: Path) -> Iterator[Stack]:
+    """The browser journeys' own stack with the demo data: the shared one's clock has moved
+    weeks by the time they run (Orbit's declined renewal would have expired, and its alert
+    with it), and what they change must not reach the other tests either."""
+    root = artifacts / "web"
+    root.mkdir(parents=True, exist_ok=True)
+    broker = TansuBroker(log_path=root / "broker.log").start()
+    try:
+        with postgres.test_databases(list(SERVICE_NAMES), root / "sqlite") as urls:
+            own = Stack(
+                bootstrap_servers=broker.bootstrap_servers,
+                database_urls=urls,
+                log_dir=root / "logs",
+                env={
+                    **settings_under_test(root / "sandbox-psp-ledger.db"),
+                    "LOAD_DEMO_DATA": "true",
+                },
+            )
+            own.start()
+            try:
+                yield own
+            finally:
+                own.stop()
+    finally:
+        broker.stop()
+
+
 @pytest.fixture(scope="module")
-def browser(stack: Any) -> Iterator[Any]:
+def browser(web_stack: Stack) -> Iterator[Any]:
     """Per module: Playwright's sync API keeps its own event loop running in this thread while
     it lives, so it must not outlive the module (nor start before the stack)."""
     path = chromium_path()
@@ -64,13 +96,13 @@ def browser(stack: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(stack: Any, artifacts: Path, browser: Any) -> Iterator[Any]:
+def new_page(web_stack: Stack, artifacts: Path, browser: Any) -> Iterator[Any]:
     """A fresh browser context (no session) on a laptop-sized window, per call."""
     contexts = []
 
     def make(locale: str = "en-GB", width: int = 1366, height: int = 900) -> Any:
         ctx = browser.new_context(
-            base_url=stack.url("gateway"),
+            base_url=web_stack.url("gateway"),
             locale=locale,
             viewport={"width": width, "height": height},
             accept_downloads=True,
