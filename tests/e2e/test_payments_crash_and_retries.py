@@ -117,8 +117,8 @@ async def test_killed_right_after_the_provider_accepted_the_charge_the_invoice_i
 
     await eventually(killed, timeout=60)
     assert payments.returncode == -signal.SIGKILL
-    [entry] = await ledger.ledger_entries()
-    assert entry["status"] == "succeeded"  # the provider charged the card...
+    # Other demo accounts' declined cards may have been tried meanwhile: only successes count.
+    [entry] = [e for e in await ledger.ledger_entries() if e["status"] == "succeeded"]
     invoice_id = entry["idempotency_key"].split(":")[1]
     assert entry["idempotency_key"] == f"invoice:{invoice_id}:attempt:1"
     engine = create_engine(own["urls"]["payments"])
@@ -147,7 +147,8 @@ async def test_killed_right_after_the_provider_accepted_the_charge_the_invoice_i
     [charge] = await _charges(gw, invoice_id, ALICE)
     assert charge["status"] == "succeeded"
     assert charge["provider_charge_id"] == entry["provider_charge_id"]
-    assert await ledger.ledger_entries() == [entry]  # never charged a second time
+    charged = [e for e in await ledger.ledger_entries() if e["status"] == "succeeded"]
+    assert charged == [entry]  # never charged a second time
     bootstrap = stack.bootstrap_servers
     assert len(await events_about(bootstrap, "payment-succeeded", invoice_id, at_least=1)) == 1
     assert len(await events_about(bootstrap, "invoice-paid", invoice_id, at_least=1)) == 1
