@@ -49,6 +49,7 @@ from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
 from shared.terms import add_months
 
 PER_ACCOUNT = 30
+SUBSCRIPTIONS = "SELECT id, renewal_date FROM subscriptions WHERE id LIKE 'sub-chaos-%'"
 FAULTS = ("kill subscriptions", "kill invoicing", "kill payments", "restart broker", "kill quotes")
 
 
@@ -133,16 +134,7 @@ async def advance_one_day(gateway: str) -> None:
 
 
 async def renewed_count(url: str, due: dict[str, Any]) -> int:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    text("SELECT id, renewal_date FROM subscriptions WHERE id LIKE 'sub-chaos-%'")
-                )
-            ).all()
-    finally:
-        await engine.dispose()
+    rows = await scalar_rows(url, SUBSCRIPTIONS)
     return sum(1 for sub_id, date_ in rows if date_ == add_months(due[sub_id], 12))
 
 
