@@ -5,12 +5,14 @@ payment-succeeded → invoice-paid → subscription-renewed."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
+from shared.infra.stack import Stack
 from shared.terms import add_months
 from tests.e2e.conftest import ALICE, NORA, UMA
 from tests.kafka_tools import consumers_caught_up, envelopes, eventually, publish_raw, read_topic
@@ -45,7 +47,7 @@ async def advance_days(client: httpx.AsyncClient, days: int) -> None:
 
 
 @pytest.fixture(scope="module")
-async def before_renewal(gateway: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
+async def before_renewal(gateway: httpx.AsyncClient, stack: Stack) -> dict[str, dict[str, Any]]:
     """Demo data: sub-acme-cad (annual, card OK) is due in 3 days, sub-bh-cad (declined card)
     in 5, sub-acme-render (monthly) in 12. Move every clock 6 days forward."""
     before = {
@@ -55,20 +57,45 @@ async def before_renewal(gateway: httpx.AsyncClient) -> dict[str, dict[str, Any]
     }
     await advance_days(gateway, 6)
 
-    async def settled() -> bool:
+    async def settled() -> dict[str, Any] | None:
         """Each service has applied what it consumes: subscriptions the renewal and the
-        payment error, invoicing the failed payment (on its own consumer)."""
+        payment error, invoicing the failed payment (on its own consumer). What is still
+        missing is returned, so a timeout says which step never happened."""
         acme = await subscription(gateway, "sub-acme-cad", ALICE)
         bh = await subscription(gateway, "sub-bh-cad", NORA)
         bh_invoices = await invoices_for(gateway, "sub-bh-cad", NORA)
-        return (
-            acme["renewal_date"] != before["sub-acme-cad"]["renewal_date"]
-            and bh["payment_error"] is not None
-            and any(i["last_payment_error"] is not None for i in bh_invoices)
-        )
+        missing = {
+            "sub-acme-cad renewed": acme["renewal_date"] == before["sub-acme-cad"]["renewal_date"],
+            "sub-bh-cad payment_error": bh["payment_error"] is None,
+            "sub-bh-cad invoice last_payment_error": not any(
+                i["last_payment_error"] is not None for i in bh_invoices
+            ),
+        }
+        return None if not any(missing.values()) else {"missing": missing, "bh": bh, "acme": acme}
 
-    await eventually(settled, timeout=45)
+    try:
+        await eventually(lambda: _negated(settled), timeout=60)
+    except AssertionError:
+        state = await settled()
+        clocks = (await gateway.get("/v1/dev/clock", headers=ALICE)).json()
+        raise AssertionError(
+            f"renewals never settled: {state!r}\nclocks: {clocks!r}\n{error_lines(stack)}"
+        ) from None
     return before
+
+
+async def _negated(check: Any) -> bool:
+    return await check() is None
+
+
+def error_lines(stack: Stack, limit: int = 40) -> str:
+    """The services' ERROR/CRITICAL log lines, for a failure message that explains itself."""
+    lines = []
+    for log in sorted(stack.log_dir.glob("*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if re.search(r"\b(ERROR|CRITICAL)\b", line, re.IGNORECASE):
+                lines.append(f"{log.name}: {line[:300]}")
+    return "\n".join(lines[-limit:]) or "no ERROR line in the services' logs"
 
 
 async def test_due_auto_renew_subscription_is_renewed_once_by_one_term(
