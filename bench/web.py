@@ -167,7 +167,7 @@ def main() -> None:
                     f"subscriptions table ({args.count} rows, 25 a page), search typed to rows shown, "
                     f"{len(table_ms)} searches: p50 {statistics.median(table_ms):.0f} ms, "
                     f"p99 {percentile(table_ms, 99):.0f} ms (budget p99 {BUDGET_TABLE_P99_MS} ms; "
-                    "includes the 150 ms typing debounce)"
+                    "includes the 60 ms typing debounce)"
                 )
                 browser.close()
         finally:

@@ -26,3 +26,13 @@ class ResizeObserverStub {
 }
 window.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
 window.HTMLElement.prototype.scrollIntoView = () => {};
+
+// jsdom's AbortSignal comes from another realm than the Request of Node's fetch, which refuses
+// it ("Expected signal to be an instance of AbortSignal"): component tests drop the signal
+// (cancelling requests is a browser matter, the browser tests run it for real).
+const NodeRequest = globalThis.Request;
+globalThis.Request = class extends NodeRequest {
+  constructor(input: RequestInfo | URL, init?: RequestInit) {
+    super(input, init?.signal ? { ...init, signal: undefined } : init);
+  }
+} as typeof Request;

@@ -7,7 +7,7 @@ import { api, download, unwrap, type Subscription } from "../../api/client";
 import { useCan } from "../../auth/useSession";
 import { DateText, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge, notify } from "../../components/common";
 import { OutcomeBadge } from "./BulkOutcomes";
-import { RenewalMode } from "./SubscriptionsList";
+import { RenewalMode } from "./RenewalMode";
 import { TERMS } from "./filters";
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
