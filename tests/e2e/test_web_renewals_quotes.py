@@ -1,5 +1,5 @@
 """Renewals (seed 002, R-SUB-9..12) and quotes (seed 003, R-QUO-*) in a real browser: a cart
-checked out ends as a paid invoice; a quote is created, sent and accepted."""
+checked out ends as a paid invoice; a quote is created, its quantities checked, sent and accepted."""
 
 from __future__ import annotations
 
@@ -53,10 +53,24 @@ def test_a_quote_is_created_sent_and_accepted(new_page: Any, artifacts: Path) ->
     expect(page.get_by_test_id("quote-status")).to_have_text("Draft")
     expect(page.get_by_test_id("quote-lines")).to_contain_text("Render Cloud")
     expect(page.get_by_test_id("quote-total")).to_contain_text("€")
+    # Term and quantities (R-QUO-4): more seats are refused (R-QUO-6), fewer re-price the quote.
+    total_for_two = page.get_by_test_id("quote-total").inner_text()
+    editor = page.get_by_test_id("quote-lines-editor")
+    seats = editor.get_by_role("textbox", name="Seats of sub-ow-quote")
+    seats.fill("3")
+    editor.get_by_role("button", name="Save the lines").click()
+    expect(editor.get_by_role("alert")).to_contain_text("cannot add seats")
+    expect(editor.get_by_role("alert")).to_contain_text("seat_addition_not_allowed")
+    seats.fill("1")
+    editor.get_by_role("button", name="Save the lines").click()
+    line = page.get_by_test_id("quote-lines").locator("tbody tr", has_text="Render Cloud")
+    expect(line.locator("td").nth(3)).to_have_text("1")
+    expect(page.get_by_test_id("quote-total")).not_to_have_text(total_for_two)
+    expect(editor.get_by_role("alert")).to_have_count(0)
     recipients = page.get_by_role("textbox", name="Recipients")
     recipients.fill("wanda@orbitweb.example")
     recipients.press("Enter")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_test_id("recipients")).to_have_text("wanda@orbitweb.example")
     page.get_by_role("button", name="Send the quote").click()
     expect(page.get_by_test_id("quote-status")).to_have_text("Sent")

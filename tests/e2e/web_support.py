@@ -38,6 +38,9 @@ WILL = ("will@orbitweb.example", "Will Contracts")  # contract manager
 WES = ("wes@orbitweb.example", "Wes Buyer")  # buyer
 WALT = ("walt@orbitweb.example", "Walt Buyer-Manager")  # buyer + contract manager
 WYNN = ("wynn@orbitweb.example", "Wynn User")  # plain user
+# Acme (5100000001), which the browser tests otherwise leave alone.
+AGNES = ("agnes@billing.vendor.example", "Agnes Agent")  # the vendor's billing agent
+ALICE = ("alice@acme.example", "Alice Admin")  # Acme's primary admin
 
 
 def chromium_path() -> str | None:

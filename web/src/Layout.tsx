@@ -14,7 +14,7 @@ const NAV: { to: string; key: "summary" | "subscriptions" | "renewals" | "quotes
   { to: "/subscriptions", key: "subscriptions", action: "subscriptions.read" },
   { to: "/renewals", key: "renewals", action: "subscriptions.renew" },
   { to: "/quotes", key: "quotes", action: "quotes.read" },
-  { to: "/invoices", key: "invoices", action: "invoices.read" },
+  { to: "/invoices", key: "invoices", action: "credit_notes.read" }, // billing agents: credit notes only
   { to: "/upcoming-payments", key: "upcoming", action: "payments.upcoming" },
   { to: "/orders", key: "orders", action: "orders.read" },
   { to: "/payment-methods", key: "paymentMethods", action: "payment_methods.read" },

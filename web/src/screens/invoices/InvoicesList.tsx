@@ -3,16 +3,32 @@ import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import { api, download, unwrap } from "../../api/client";
+import { useCan } from "../../auth/useSession";
 import { DateText, EmptyState, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge } from "../../components/common";
+import { IssueCreditNote } from "./IssueCreditNote";
 
 const STATUSES = ["all", "open", "overdue", "paid", "cancelled"] as const;
 
-function CreditNotes() {
-  const { t } = useTranslation();
-  const notes = useQuery({
+function useCreditNotes() {
+  return useQuery({
     queryKey: ["credit-notes"],
     queryFn: async () => unwrap(await api.GET("/v1/credit-notes", { params: { query: { limit: 100 } } })),
   });
+}
+
+function CreditNotes() {
+  const can = useCan();
+  const notes = useCreditNotes();
+  return (
+    <>
+      {can("credit_notes.issue") && <IssueCreditNote onIssued={() => void notes.refetch()} />}
+      <CreditNotesTable notes={notes} />
+    </>
+  );
+}
+
+function CreditNotesTable({ notes }: { notes: ReturnType<typeof useCreditNotes> }) {
+  const { t } = useTranslation();
   if (notes.isPending) return <LoadingRows />;
   if (notes.error) return <ErrorAlert error={notes.error} />;
   if (!notes.data.items.length) return <EmptyState title={t("invoices.noCreditNotes")} hint={t("invoices.noCreditNotesHint")} />;
@@ -51,11 +67,13 @@ function CreditNotes() {
 export default function InvoicesList() {
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
-  const tab = params.get("tab") === "credit-notes" ? "credit-notes" : "invoices";
+  const can = useCan();
+  const seesInvoices = can("invoices.read"); // a billing agent sees credit notes only
+  const tab = params.get("tab") === "credit-notes" || !seesInvoices ? "credit-notes" : "invoices";
   const status = (STATUSES as readonly string[]).includes(params.get("status") ?? "") ? params.get("status")! : "all";
   const invoices = useQuery({
     queryKey: ["invoices", status],
-    enabled: tab === "invoices",
+    enabled: tab === "invoices" && seesInvoices,
     queryFn: async () =>
       unwrap(await api.GET("/v1/invoices", { params: { query: { limit: 100, ...(status === "all" ? {} : { status: status as "open" }) } } })),
   });
@@ -64,7 +82,7 @@ export default function InvoicesList() {
       <PageHeader title={t("nav.invoices")} />
       <Tabs value={tab} onChange={(v) => setParams(v === "credit-notes" ? { tab: v } : {})} keepMounted={false}>
         <Tabs.List mb="sm">
-          <Tabs.Tab value="invoices">{t("invoices.invoices")}</Tabs.Tab>
+          {seesInvoices && <Tabs.Tab value="invoices">{t("invoices.invoices")}</Tabs.Tab>}
           <Tabs.Tab value="credit-notes">{t("invoices.creditNotes")}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="invoices">

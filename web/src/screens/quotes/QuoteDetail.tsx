@@ -6,6 +6,7 @@ import { Link, useParams } from "react-router";
 import { api, unwrap, type Quote } from "../../api/client";
 import { useCan } from "../../auth/useSession";
 import { DateText, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge, notify } from "../../components/common";
+import { QuoteLinesEditor } from "./QuoteLinesEditor";
 import { RecipientsInput } from "./RecipientsInput";
 
 export default function QuoteDetail() {
@@ -119,6 +120,9 @@ export default function QuoteDetail() {
         </Table>
       </Table.ScrollContainer>
       <Stack mt="md">
+        {draft && can("quotes.create") && q.origin === "self_service" && q.lines.every((l) => l.kind === "renewal" && l.subscription_id) && (
+          <QuoteLinesEditor key={q.lines.map((l) => `${l.id}:${l.seats}:${l.term}`).join()} quote={q} onSaved={(saved) => updated(saved, t("quotes.saved"))} />
+        )}
         {draft && can("quotes.create") && (
           <Card withBorder>
             <Title order={2} size="h5" mb="xs">{t("quotes.editAndSend")}</Title>
