@@ -9,18 +9,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from services.subscriptions.domain.model import (
-    BillingAddressView,
-    PaymentMethodKind,
-    PaymentMethodView,
-    Price,
-    PurchaseMethod,
-    Status,
-    Subscription,
-    Team,
-    Term,
-)
-from services.subscriptions.service_layer.handlers import snapshot
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PaymentMethodKind, PurchaseMethod, Status, Term
+from services.subscriptions.domain.views import BillingAddressView, PaymentMethodView, Price, Team
+from services.subscriptions.service_layer.messages import subscription_changed
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.demo import DEMO_FILE, demo_accounts
 
@@ -98,5 +90,5 @@ async def load(uow: SubscriptionsUnitOfWork) -> None:
                     expired_on=renewal if s["status"] == "expired" else None,
                 )
                 uow.subscriptions.add(sub)
-                uow.publish(snapshot(sub, methods.get(s["payment_method_id"] or "")))
+                uow.publish(subscription_changed(sub, methods.get(s["payment_method_id"] or "")))
         await uow.commit()
