@@ -185,26 +185,7 @@ class SubscriptionRepository:
         if query.ids:
             where.append(S.id.in_(query.ids))
         if query.q:
-            pattern = f"%{_escape_like(query.q.lower())}%"
-            team_ids = select(teams.c.id).where(
-                teams.c.csn == csn, func.lower(teams.c.name).like(pattern, escape="\\")
-            )
-            where.append(
-                or_(
-                    *(
-                        func.lower(col).like(pattern, escape="\\")
-                        for col in (
-                            S.id,
-                            S.product_name,
-                            S.product_code,
-                            S.contract_id,
-                            S.assigned_to,
-                            S.partner_csn,
-                        )
-                    ),
-                    S.team_id.in_(team_ids),
-                )
-            )
+            where.append(_search(csn, query.q))
         return select(Subscription).where(*where)
 
     async def page(
@@ -288,6 +269,28 @@ class SubscriptionRepository:
             .where(renewal_carts.c.id == cart_id, renewal_carts.c.csn == csn)
             .with_for_update()
         )
+
+
+def _search(csn: str, q: str) -> Any:
+    """Free text in the id, product, contract, assignee, partner or team name (R-SUB-2)."""
+    pattern = f"%{_escape_like(q.lower())}%"
+    team_ids = select(teams.c.id).where(
+        teams.c.csn == csn, func.lower(teams.c.name).like(pattern, escape="\\")
+    )
+    return or_(
+        *(
+            func.lower(col).like(pattern, escape="\\")
+            for col in (
+                S.id,
+                S.product_name,
+                S.product_code,
+                S.contract_id,
+                S.assigned_to,
+                S.partner_csn,
+            )
+        ),
+        S.team_id.in_(team_ids),
+    )
 
 
 def _escape_like(text: str) -> str:

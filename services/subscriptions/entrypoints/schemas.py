@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from services.subscriptions.adapters.repository import SORTS
 from services.subscriptions.domain.cart import RenewalCart
 from services.subscriptions.service_layer.changes import ItemOutcome, SeatsResult
+from services.subscriptions.service_layer.messages import described
 from services.subscriptions.service_layer.views import SubscriptionView
 from shared.http import RequestBody
 
@@ -94,33 +95,17 @@ def subscription_out(view: SubscriptionView, sees_billing_data: bool) -> Subscri
     s, method = view.subscription, view.method
     renewal = s.next_renewal()
     out = SubscriptionOut(
+        **described(s),
         id=s.id,
-        csn=s.csn,
-        contract_id=s.contract_id,
-        team_id=s.team_id,
         team_name=view.team_name,
-        product_code=s.product_code,
-        product_name=s.product_name,
-        seats=s.seats,
-        term=s.term.value,
         unit_price_amount=s.unit_price_amount,
         currency=s.currency,
-        auto_renew=s.auto_renew,
         renews_automatically=s.renews_automatically(method),
-        start_date=s.start_date,
-        renewal_date=s.renewal_date,
         days_to_renewal=s.days_to_renewal(view.today),
-        status=s.status.value,
-        purchase_method=s.purchase_method.value,
-        payment_method_id=s.payment_method_id,
         payment_method_kind=method.kind.value if method else None,
         payment_method_label=method.label if method else None,
-        partner_csn=s.partner_csn,
         assigned_to=s.assigned_to,
         renewal_pending_for=s.renewal_pending_for,
-        payment_error=s.payment_error,
-        seats_at_renewal=renewal.seats,
-        term_at_renewal=renewal.term.value,
         unit_price_at_renewal=renewal.unit_price.amount,
         renewal_amount=renewal.amount.amount,
         manual_renewal_opens_on=s.manual_renewal_opens_on,

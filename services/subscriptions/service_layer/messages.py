@@ -20,33 +20,45 @@ def _money(amount: int, currency: str) -> MoneyField:
     return MoneyField(amount=amount, currency=currency)
 
 
+def described(sub: Subscription) -> dict[str, Any]:
+    """What a subscription says of itself, shared by its snapshot and its API view (R-SUB-1)."""
+    renewal = sub.next_renewal()
+    return {
+        "csn": sub.csn,
+        "contract_id": sub.contract_id,
+        "team_id": sub.team_id,
+        "product_code": sub.product_code,
+        "product_name": sub.product_name,
+        "status": sub.status.value,
+        "seats": sub.seats,
+        "seats_at_renewal": renewal.seats,
+        "term": sub.term.value,
+        "term_at_renewal": renewal.term.value,
+        "auto_renew": sub.auto_renew,
+        "start_date": sub.start_date,
+        "renewal_date": sub.renewal_date,
+        "purchase_method": sub.purchase_method.value,
+        "payment_method_id": sub.payment_method_id,
+        "partner_csn": sub.partner_csn,
+        "payment_error": sub.payment_error,
+    }
+
+
+def _about(sub: Subscription) -> dict[str, Any]:
+    return {"subscription_id": sub.id, "csn": sub.csn}
+
+
 def subscription_changed(
     sub: Subscription, method: PaymentMethodView | None
 ) -> published.SubscriptionChanged:
     """The snapshot other services project (quotes, payments, notifications)."""
     renewal = sub.next_renewal()
     return published.SubscriptionChanged(
-        subscription_id=sub.id,
-        csn=sub.csn,
-        contract_id=sub.contract_id,
-        team_id=sub.team_id,
-        product_code=sub.product_code,
-        product_name=sub.product_name,
-        status=sub.status.value,
-        seats=sub.seats,
-        seats_at_renewal=renewal.seats,
-        term=sub.term.value,
-        term_at_renewal=renewal.term.value,
+        **_about(sub),
+        **described(sub),
         unit_price=_money(sub.unit_price_amount, sub.currency),
         renewal_amount=_money(renewal.amount.amount, sub.currency),
-        auto_renew=sub.auto_renew,
-        start_date=sub.start_date,
-        renewal_date=sub.renewal_date,
-        purchase_method=sub.purchase_method.value,
-        payment_method_id=sub.payment_method_id,
         collection="automatic" if sub.renews_automatically(method) else "manual",
-        partner_csn=sub.partner_csn,
-        payment_error=sub.payment_error,
     )
 
 
@@ -64,8 +76,7 @@ def _(recorded: events.RenewalRequested, sub: Subscription) -> EventData:
     renewal = recorded.renewal
     return published.RenewalRequested(
         renewal_id=renewal.renewal_id,
-        subscription_id=sub.id,
-        csn=sub.csn,
+        **_about(sub),
         team_id=sub.team_id,
         product_code=sub.product_code,
         product_name=sub.product_name,
@@ -82,8 +93,7 @@ def _(recorded: events.RenewalRequested, sub: Subscription) -> EventData:
 @_wire.register
 def _(recorded: events.Renewed, sub: Subscription) -> EventData:
     return published.SubscriptionRenewed(
-        subscription_id=sub.id,
-        csn=sub.csn,
+        **_about(sub),
         renewal_id=recorded.renewal_id,
         invoice_id=recorded.invoice_id,
         term=recorded.term.value,
@@ -96,8 +106,7 @@ def _(recorded: events.Renewed, sub: Subscription) -> EventData:
 @_wire.register
 def _(recorded: events.Expired, sub: Subscription) -> EventData:
     return published.SubscriptionExpired(
-        subscription_id=sub.id,
-        csn=sub.csn,
+        **_about(sub),
         product_code=sub.product_code,
         expired_on=recorded.expired_on,
     )
@@ -106,8 +115,7 @@ def _(recorded: events.Expired, sub: Subscription) -> EventData:
 @_wire.register
 def _(recorded: events.AutoRenewSet, sub: Subscription) -> EventData:
     return published.AutoRenewChanged(
-        subscription_id=sub.id,
-        csn=sub.csn,
+        **_about(sub),
         auto_renew=recorded.auto_renew,
         changed_by=recorded.changed_by,
         batch_id=recorded.batch_id,
@@ -118,8 +126,7 @@ def _(recorded: events.AutoRenewSet, sub: Subscription) -> EventData:
 def _(recorded: events.SeatsChanged, sub: Subscription) -> EventData:
     change, prorated = recorded.change, recorded.change.prorated
     return published.SeatsChanged(
-        subscription_id=sub.id,
-        csn=sub.csn,
+        **_about(sub),
         change=change.change,  # type: ignore[arg-type]
         previous_seats=change.previous_seats,
         seats=change.seats,
