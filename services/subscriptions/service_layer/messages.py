@@ -54,7 +54,7 @@ def subscription_changed(
     """The snapshot other services project (quotes, payments, notifications)."""
     renewal = sub.next_renewal()
     return published.SubscriptionChanged(
-        **_about(sub),
+        subscription_id=sub.id,
         **described(sub),
         unit_price=_money(sub.unit_price_amount, sub.currency),
         renewal_amount=_money(renewal.amount.amount, sub.currency),
