@@ -189,7 +189,7 @@ def seats_out(r: SeatsResult, sub_id: str, currency: str) -> SeatsOut:
     c = r.change
     return SeatsOut(
         subscription_id=sub_id,
-        change=c.change,  # type: ignore[arg-type]
+        change=c.change,
         previous_seats=c.previous_seats,
         seats=c.seats,
         effective_on=c.effective_on,
@@ -254,7 +254,7 @@ class CartOut(BaseModel):
 def cart_out(cart: RenewalCart) -> CartOut:
     return CartOut(
         id=cart.id,
-        status=cart.status,  # type: ignore[arg-type]
+        status=cart.status,
         csn=cart.csn,
         currency=cart.currency,
         purchase_method=cart.purchase_method.value,

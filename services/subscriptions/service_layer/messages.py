@@ -127,7 +127,7 @@ def _(recorded: events.SeatsChanged, sub: Subscription) -> EventData:
     change, prorated = recorded.change, recorded.change.prorated
     return published.SeatsChanged(
         **_about(sub),
-        change=change.change,  # type: ignore[arg-type]
+        change=change.change,
         previous_seats=change.previous_seats,
         seats=change.seats,
         effective_on=change.effective_on,
@@ -151,7 +151,7 @@ def _(recorded: events.RenewalOrderPlaced, cart: RenewalCart) -> EventData:
         csn=cart.csn,
         currency=cart.currency,
         purchase_method=cart.purchase_method.value,
-        collection=cart.collection,  # type: ignore[arg-type]
+        collection=cart.collection,
         payment_method_id=cart.payment_method_id,
         placed_by=recorded.placed_by,
         lines=[
