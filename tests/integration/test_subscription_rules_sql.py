@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.subscriptions.adapters.orm import messaging, payment_methods, subscriptions
 from services.subscriptions.domain.model import Subscription
-from services.subscriptions.domain.values import PaymentMethodKind, PurchaseMethod, Status, Term
+from services.subscriptions.domain.values import PaymentMethodKind, Status
 from services.subscriptions.domain.views import PaymentMethodView
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
+from tests.integration.test_renewal_sweep import monthly
 
-CSN = "5100000007"
+CSN = "5100000009"  # the account of test_renewal_sweep.monthly
 GRACE = 14
 
 
@@ -47,27 +48,12 @@ def every_kind_of_subscription(today: date, now: datetime) -> list[Subscription]
     )
     for n, (status, auto, days, pending, method_id) in enumerate(combos):
         renewal = today + timedelta(days=days)
-        subs.append(
-            Subscription(
-                id=f"sub-rule-{n:04d}",
-                csn=CSN,
-                team_id="t",
-                product_code="CAD",
-                product_name="CAD Pro",
-                seats=1,
-                term=Term.MONTHLY,
-                unit_price_amount=1000,
-                currency="EUR",
-                auto_renew=auto,
-                start_date=renewal - timedelta(days=30),
-                renewal_date=renewal,
-                status=status,
-                purchase_method=PurchaseMethod.ONLINE_DIRECT,
-                payment_method_id=method_id,
-                renewal_pending_for=renewal if pending else None,
-                renewal_requested_at=now - timedelta(minutes=days % 7 * 10) if pending else None,
-            )
-        )
+        sub = monthly(f"sub-rule-{n:04d}", renewal, auto)
+        sub.status, sub.payment_method_id = status, method_id
+        if pending:
+            sub.renewal_pending_for = renewal
+            sub.renewal_requested_at = now - timedelta(minutes=days % 7 * 10)
+        subs.append(sub)
     return subs
 
 
