@@ -37,8 +37,9 @@ from bench.renewals import card_view, seed_billing_accounts
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
 from services.subscriptions.adapters.orm import messaging as subscriptions_messaging
-from services.subscriptions.domain.model import PaymentMethodKind as SubPaymentKind
-from services.subscriptions.domain.model import PurchaseMethod, Status, Subscription, Term
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PaymentMethodKind as SubPaymentKind
+from services.subscriptions.domain.values import PurchaseMethod, Status, Term
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory

@@ -30,15 +30,11 @@ from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
 from services.gateway.dashboard import sources
 from services.subscriptions.adapters.orm import messaging as subscriptions_messaging
-from services.subscriptions.domain.model import PaymentMethodKind as SubPaymentKind
-from services.subscriptions.domain.model import (
-    PurchaseMethod,
-    Status,
-    Subscription,
-    Team,
-    Term,
-)
-from services.subscriptions.service_layer.handlers import snapshot
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PaymentMethodKind as SubPaymentKind
+from services.subscriptions.domain.values import PurchaseMethod, Status, Term
+from services.subscriptions.domain.views import Team
+from services.subscriptions.service_layer.messages import subscription_changed as snapshot
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory

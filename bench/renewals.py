@@ -34,16 +34,10 @@ from services.payments.adapters.orm import messaging as payments_messaging
 from services.payments.domain.model import PaymentMethod, PaymentMethodKind
 from services.payments.service_layer.uow import PaymentsUnitOfWork
 from services.subscriptions.adapters.orm import messaging as subscriptions_messaging
-from services.subscriptions.domain.model import (
-    PaymentMethodKind as SubPaymentKind,
-)
-from services.subscriptions.domain.model import (
-    PaymentMethodView,
-    PurchaseMethod,
-    Status,
-    Subscription,
-    Term,
-)
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PaymentMethodKind as SubPaymentKind
+from services.subscriptions.domain.values import PurchaseMethod, Status, Term
+from services.subscriptions.domain.views import PaymentMethodView
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory

@@ -26,14 +26,9 @@ from bench.renewals import card_view, peak_rss_mib, percentile
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
 from services.subscriptions.adapters.orm import messaging
-from services.subscriptions.domain.model import (
-    PaymentMethodKind,
-    PurchaseMethod,
-    Status,
-    Subscription,
-    Team,
-    Term,
-)
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PaymentMethodKind, PurchaseMethod, Status, Term
+from services.subscriptions.domain.views import Team
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory

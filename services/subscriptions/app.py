@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,28 @@ from services.subscriptions import demo
 from services.subscriptions.adapters.orm import messaging, metadata
 from services.subscriptions.config import Settings
 from services.subscriptions.entrypoints import api, consumers
-from services.subscriptions.service_layer import handlers
+from services.subscriptions.service_layer import sweeps
+from services.subscriptions.service_layer.commands import (
+    ExpireLapsedSubscriptions,
+    RequestDueRenewals,
+    RequestUnansweredRenewalsAgain,
+)
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.runtime import Service
+
+Sweep = Callable[[SubscriptionsUnitOfWork], Awaitable[int]]
+
+
+async def drain(svc: Service[Any], sweep: Sweep, batch_size: int) -> None:
+    """Run the sweep until a batch changes fewer than a full batch, waking the relay after
+    each one. A sweep counts what it changed, not what it selected: a row it selects but
+    leaves alone cannot make this loop spin."""
+    while True:
+        async with svc.uow() as uow:
+            changed = await sweep(uow)
+        svc.relay.wake()
+        if changed < batch_size:
+            return
 
 
 def build(settings: Settings | None = None) -> Service[SubscriptionsUnitOfWork]:
@@ -24,34 +44,27 @@ def build(settings: Settings | None = None) -> Service[SubscriptionsUnitOfWork]:
         migrations=Path(__file__).parent / "migrations",
         uow_class=SubscriptionsUnitOfWork,
     )
-    service.routers.append(api.router)
+    service.routers.extend(api.routers)
     consumers.register(service.consumer)
+    renew = RequestDueRenewals(settings.renewal_sweep_batch)
+    expire = ExpireLapsedSubscriptions(settings.renewal_grace_days, settings.expiry_sweep_batch)
+    again = RequestUnansweredRenewalsAgain(timedelta(seconds=settings.renewal_unanswered_seconds))
 
     @service.periodic("renewal-sweep", settings.renewal_sweep_seconds)
     async def renewal_sweep(svc: Service[Any]) -> None:
-        while (
-            await handlers.sweep_due_renewals(svc.uow(), settings.renewal_sweep_batch)
-            >= settings.renewal_sweep_batch
-        ):
-            svc.relay.wake()
-        svc.relay.wake()
+        await drain(svc, lambda uow: sweeps.request_due_renewals(renew, uow), renew.batch_size)
 
     @service.periodic("renewal-reconciliation", settings.renewal_reconcile_seconds)
     async def renewal_reconciliation(svc: Service[Any]) -> None:
-        unanswered = timedelta(seconds=settings.renewal_unanswered_seconds)
-        if await handlers.reconcile_renewals(svc.uow(), unanswered):
-            svc.relay.wake()
+        async with svc.uow() as uow:
+            if await sweeps.request_unanswered_renewals_again(again, uow):
+                svc.relay.wake()
 
     @service.periodic("expiry-sweep", settings.expiry_sweep_seconds)
     async def expiry_sweep(svc: Service[Any]) -> None:
-        while (
-            await handlers.sweep_expired(
-                svc.uow(), settings.renewal_grace_days, settings.expiry_sweep_batch
-            )
-            >= settings.expiry_sweep_batch
-        ):
-            svc.relay.wake()
-        svc.relay.wake()
+        await drain(
+            svc, lambda uow: sweeps.expire_lapsed_subscriptions(expire, uow), expire.batch_size
+        )
 
     if settings.load_demo_data:
         service.on_startup.append(lambda svc: demo.load(svc.uow()))

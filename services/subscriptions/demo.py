@@ -6,21 +6,13 @@ addresses are seeded from the same demo file, older than any event (events win).
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from services.subscriptions.domain.model import (
-    BillingAddressView,
-    PaymentMethodKind,
-    PaymentMethodView,
-    Price,
-    PurchaseMethod,
-    Status,
-    Subscription,
-    Team,
-    Term,
-)
-from services.subscriptions.service_layer.handlers import snapshot
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PaymentMethodKind, PurchaseMethod, Status, Term
+from services.subscriptions.domain.views import BillingAddressView, PaymentMethodView, Price, Team
+from services.subscriptions.service_layer.messages import subscription_changed
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.demo import DEMO_FILE, demo_accounts
 
@@ -45,58 +37,73 @@ async def load(uow: SubscriptionsUnitOfWork) -> None:
                 if await uow.subscriptions.price(*key) is None:
                     uow.subscriptions.add(Price(*key, unit_price_amount=row[term.value]))
         for account in demo_accounts():
-            csn = account["csn"]
-            methods: dict[str, PaymentMethodView] = {}
-            for pm in account["payment_methods"]:
-                method = await uow.subscriptions.method(pm["id"])
-                if method is None:
-                    kind = PaymentMethodKind(pm["kind"])
-                    method = PaymentMethodView(
-                        id=pm["id"],
-                        csn=csn,
-                        kind=kind,
-                        label=_method_label(pm),
-                        recurring=kind.recurring,
-                        valid=True,
-                        active=True,
-                        version_at=SEEDED,
-                    )
-                    uow.subscriptions.add(method)
-                methods[pm["id"]] = method
-            if await uow.subscriptions.address(csn) is None:
-                address = account["billing_address"]
-                uow.subscriptions.add(
-                    BillingAddressView(csn, address["country"], address.get("region"), SEEDED)
-                )
+            methods = await _load_projections(uow, account)
             for team in account["teams"]:
                 if await uow.session.get(Team, team["id"]) is None:
-                    uow.subscriptions.add_team(Team(id=team["id"], csn=csn, name=team["name"]))
+                    uow.subscriptions.add_team(
+                        Team(id=team["id"], csn=account["csn"], name=team["name"])
+                    )
             for s in account["subscriptions"]:
                 if await uow.session.get(Subscription, s["id"]) is not None:
                     continue
-                term = Term(s["term"])
-                renewal = today + timedelta(days=s["renewal_in_days"])
-                sub = Subscription(
-                    id=s["id"],
-                    csn=csn,
-                    team_id=s["team_id"],
-                    product_code=s["product_code"],
-                    product_name=s["product_name"],
-                    seats=s["seats"],
-                    term=term,
-                    unit_price_amount=s["unit_price"],
-                    currency=account["currency"],
-                    auto_renew=s["auto_renew"],
-                    start_date=renewal - timedelta(days=30 * term.months),
-                    renewal_date=renewal,
-                    status=Status(s["status"]),
-                    purchase_method=PurchaseMethod(s["purchase_method"]),
-                    payment_method_id=s["payment_method_id"],
-                    contract_id=s.get("contract_id"),
-                    partner_csn=s.get("partner_csn"),
-                    assigned_to=s.get("assigned_to"),
-                    expired_on=renewal if s["status"] == "expired" else None,
-                )
+                sub = _subscription(s, account, today)
                 uow.subscriptions.add(sub)
-                uow.publish(snapshot(sub, methods.get(s["payment_method_id"] or "")))
+                uow.publish(subscription_changed(sub, methods.get(s["payment_method_id"] or "")))
         await uow.commit()
+
+
+async def _load_projections(
+    uow: SubscriptionsUnitOfWork, account: dict[str, Any]
+) -> dict[str, PaymentMethodView]:
+    """The account's payment methods and billing address, as if payments and invoicing had
+    announced them before any event."""
+    csn = account["csn"]
+    methods: dict[str, PaymentMethodView] = {}
+    for pm in account["payment_methods"]:
+        method = await uow.subscriptions.method(pm["id"])
+        if method is None:
+            kind = PaymentMethodKind(pm["kind"])
+            method = PaymentMethodView(
+                id=pm["id"],
+                csn=csn,
+                kind=kind,
+                label=_method_label(pm),
+                recurring=kind.recurring,
+                valid=True,
+                active=True,
+                version_at=SEEDED,
+            )
+            uow.subscriptions.add(method)
+        methods[pm["id"]] = method
+    if await uow.subscriptions.address(csn) is None:
+        address = account["billing_address"]
+        uow.subscriptions.add(
+            BillingAddressView(csn, address["country"], address.get("region"), SEEDED)
+        )
+    return methods
+
+
+def _subscription(s: dict[str, Any], account: dict[str, Any], today: date) -> Subscription:
+    term = Term(s["term"])
+    renewal = today + timedelta(days=s["renewal_in_days"])
+    return Subscription(
+        id=s["id"],
+        csn=account["csn"],
+        team_id=s["team_id"],
+        product_code=s["product_code"],
+        product_name=s["product_name"],
+        seats=s["seats"],
+        term=term,
+        unit_price_amount=s["unit_price"],
+        currency=account["currency"],
+        auto_renew=s["auto_renew"],
+        start_date=renewal - timedelta(days=30 * term.months),
+        renewal_date=renewal,
+        status=Status(s["status"]),
+        purchase_method=PurchaseMethod(s["purchase_method"]),
+        payment_method_id=s["payment_method_id"],
+        contract_id=s.get("contract_id"),
+        partner_csn=s.get("partner_csn"),
+        assigned_to=s.get("assigned_to"),
+        expired_on=renewal if s["status"] == "expired" else None,
+    )

@@ -29,7 +29,7 @@ from services.gateway.policy import Action
 from services.gateway.routes import Route
 from services.subscriptions.adapters.orm import messaging, metadata, teams
 from services.subscriptions.config import Settings
-from services.subscriptions.domain.model import Team
+from services.subscriptions.domain.views import Team
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import AdjustableClock
 from shared.events.subscriptions import AutoRenewChanged

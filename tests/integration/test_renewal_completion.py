@@ -13,8 +13,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.subscriptions.adapters.orm import messaging, subscriptions
-from services.subscriptions.domain.model import PurchaseMethod, Status, Subscription, Term
-from services.subscriptions.service_layer.handlers import complete_renewal
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PurchaseMethod, Status, Term
+from services.subscriptions.service_layer.event_handlers import complete_renewal
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
 from shared.events import InvoiceLineRef, InvoicePaid

@@ -12,21 +12,40 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.subscriptions.adapters.orm import messaging, payment_methods, subscriptions
-from services.subscriptions.domain.model import (
-    PaymentMethodKind,
-    PaymentMethodView,
-    PurchaseMethod,
-    Status,
-    Subscription,
-    Term,
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PaymentMethodKind, PurchaseMethod, Status, Term
+from services.subscriptions.domain.views import PaymentMethodView
+from services.subscriptions.service_layer.commands import (
+    ExpireLapsedSubscriptions,
+    RequestDueRenewals,
+    RequestUnansweredRenewalsAgain,
 )
-from services.subscriptions.service_layer.handlers import (
-    reconcile_renewals,
-    sweep_due_renewals,
-    sweep_expired,
+from services.subscriptions.service_layer.sweeps import (
+    expire_lapsed_subscriptions,
+    request_due_renewals,
+    request_unanswered_renewals_again,
 )
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
-from shared.clock import FixedClock, SystemClock
+from shared.clock import Clock, FixedClock, SystemClock
+
+
+async def sweep_due_renewals(uow: SubscriptionsUnitOfWork, batch_size: int = 200) -> int:
+    async with uow:
+        return await request_due_renewals(RequestDueRenewals(batch_size), uow)
+
+
+async def sweep_expired(uow: SubscriptionsUnitOfWork, grace_days: int, batch_size: int) -> int:
+    async with uow:
+        cmd = ExpireLapsedSubscriptions(grace_days, batch_size)
+        return await expire_lapsed_subscriptions(cmd, uow)
+
+
+async def reconcile_renewals(
+    uow: SubscriptionsUnitOfWork, wait: timedelta, real_time: Clock
+) -> int:
+    async with uow:
+        cmd = RequestUnansweredRenewalsAgain(wait)
+        return await request_unanswered_renewals_again(cmd, uow, real_time)
 
 
 def card_on_file() -> PaymentMethodView:

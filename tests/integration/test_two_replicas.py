@@ -15,14 +15,9 @@ import pytest
 from sqlalchemy import select
 
 import services.subscriptions.adapters.orm as orm
-from services.subscriptions.domain.model import (
-    PaymentMethodKind,
-    PaymentMethodView,
-    PurchaseMethod,
-    Status,
-    Subscription,
-    Term,
-)
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PaymentMethodKind, PurchaseMethod, Status, Term
+from services.subscriptions.domain.views import PaymentMethodView
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory, upgrade_to_head

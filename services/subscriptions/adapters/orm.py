@@ -15,18 +15,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
-from services.subscriptions.domain.model import (
-    BillingAddressView,
-    PaymentMethodKind,
-    PaymentMethodView,
-    Price,
-    PurchaseMethod,
-    RenewalCart,
-    Status,
-    Subscription,
-    Team,
-    Term,
-)
+from services.subscriptions.domain.cart import RenewalCart
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import PaymentMethodKind, PurchaseMethod, Status, Term
+from services.subscriptions.domain.views import BillingAddressView, PaymentMethodView, Price, Team
 from shared.db import str_enum
 from shared.db_types import UtcDateTime
 from shared.messaging.tables import define_messaging_tables

@@ -17,20 +17,14 @@ from services.subscriptions.adapters.orm import (
     subscriptions,
     teams,
 )
-from services.subscriptions.domain.model import (
-    BillingAddressView,
-    PaymentMethodKind,
-    PaymentMethodView,
-    Price,
-    RenewalCart,
-    Status,
-    Subscription,
-    Team,
-    Term,
-)
+from services.subscriptions.adapters.sql_criteria import to_sql
+from services.subscriptions.domain import rules
+from services.subscriptions.domain.cart import RenewalCart
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import Status, Term
+from services.subscriptions.domain.views import BillingAddressView, PaymentMethodView, Price, Team
 
 S = subscriptions.c
-RECURRING_KINDS = [k.value for k in PaymentMethodKind if k.recurring]
 
 SORTS = {
     "renewal_date": (S.renewal_date, S.id),
@@ -102,23 +96,13 @@ class SubscriptionRepository:
     # --- sweeps (N replicas: SKIP LOCKED) -------------------------------------------------
 
     async def lock_due_for_renewal(self, today: date, limit: int) -> list[Subscription]:
-        """Due auto-renew subscriptions with a usable recurring method (R-SUB-5, R-SUB-9),
-        locked with SKIP LOCKED so N replicas share the sweep."""
+        """Due for auto-renewal as the domain defines it (rules.due_for_auto_renewal), locked
+        with SKIP LOCKED so N replicas share the sweep."""
         pm = payment_methods.c
         stmt = (
             select(Subscription)
             .join(payment_methods, pm.id == S.payment_method_id)
-            .where(
-                S.status == Status.ACTIVE.value,
-                S.auto_renew.is_(True),
-                S.renewal_date <= today,
-                or_(S.renewal_pending_for.is_(None), S.renewal_pending_for != S.renewal_date),
-                pm.csn == S.csn,
-                pm.recurring.is_(True),
-                pm.valid.is_(True),
-                pm.active.is_(True),
-                pm.kind.in_(RECURRING_KINDS),
-            )
+            .where(to_sql(rules.due_for_auto_renewal(today)))
             .order_by(S.renewal_date, S.id)
             .limit(limit)
             .with_for_update(of=subscriptions, skip_locked=True)
@@ -126,17 +110,13 @@ class SubscriptionRepository:
         return list((await self.session.scalars(stmt)).all())
 
     async def lock_unanswered_renewals(
-        self, requested_before: datetime, limit: int
+        self, now: datetime, after: timedelta, limit: int
     ) -> list[Subscription]:
-        """Renewals the sweep requested before `requested_before` and still pending: the
-        candidates of reconciliation (the aggregate decides), shared by N replicas."""
+        """Renewals the sweep requested `after` ago or more and still pending
+        (rules.renewal_unanswered): the candidates of reconciliation, shared by N replicas."""
         stmt = (
             select(Subscription)
-            .where(
-                S.status == Status.ACTIVE.value,
-                S.renewal_pending_for == S.renewal_date,
-                S.renewal_requested_at <= requested_before,
-            )
+            .where(to_sql(rules.renewal_unanswered(now, after)))
             .order_by(S.renewal_requested_at, S.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -144,23 +124,10 @@ class SubscriptionRepository:
         return list((await self.session.scalars(stmt)).all())
 
     async def lock_expirable(self, today: date, grace_days: int, limit: int) -> list[Subscription]:
-        """Past their renewal date unrenewed (R-SUB-13); a pending renewal gets a grace period."""
+        """Expired by the domain's definition (rules.expired_by, R-SUB-13), not yet marked."""
         stmt = (
             select(Subscription)
-            .where(
-                S.status.in_([Status.ACTIVE.value, Status.TRIAL.value]),
-                S.renewal_date < today,
-                or_(
-                    and_(
-                        or_(S.auto_renew.is_(False), S.status == Status.TRIAL.value),
-                        or_(
-                            S.renewal_pending_for.is_(None),
-                            S.renewal_pending_for != S.renewal_date,
-                        ),
-                    ),
-                    S.renewal_date < today - timedelta(days=grace_days),
-                ),
-            )
+            .where(to_sql(rules.expired_by(today, grace_days)))
             .order_by(S.renewal_date, S.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -218,29 +185,10 @@ class SubscriptionRepository:
         if query.ids:
             where.append(S.id.in_(query.ids))
         if query.q:
-            pattern = f"%{_escape_like(query.q.lower())}%"
-            team_ids = select(teams.c.id).where(
-                teams.c.csn == csn, func.lower(teams.c.name).like(pattern, escape="\\")
-            )
-            where.append(
-                or_(
-                    *(
-                        func.lower(col).like(pattern, escape="\\")
-                        for col in (
-                            S.id,
-                            S.product_name,
-                            S.product_code,
-                            S.contract_id,
-                            S.assigned_to,
-                            S.partner_csn,
-                        )
-                    ),
-                    S.team_id.in_(team_ids),
-                )
-            )
+            where.append(_search(csn, query.q))
         return select(Subscription).where(*where)
 
-    async def list(
+    async def page(
         self,
         csn: str,
         query: ListQuery,
@@ -321,6 +269,28 @@ class SubscriptionRepository:
             .where(renewal_carts.c.id == cart_id, renewal_carts.c.csn == csn)
             .with_for_update()
         )
+
+
+def _search(csn: str, q: str) -> Any:
+    """Free text in the id, product, contract, assignee, partner or team name (R-SUB-2)."""
+    pattern = f"%{_escape_like(q.lower())}%"
+    team_ids = select(teams.c.id).where(
+        teams.c.csn == csn, func.lower(teams.c.name).like(pattern, escape="\\")
+    )
+    return or_(
+        *(
+            func.lower(col).like(pattern, escape="\\")
+            for col in (
+                S.id,
+                S.product_name,
+                S.product_code,
+                S.contract_id,
+                S.assigned_to,
+                S.partner_csn,
+            )
+        ),
+        S.team_id.in_(team_ids),
+    )
 
 
 def _escape_like(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.subscriptions.service_layer import handlers
+from services.subscriptions.service_layer import event_handlers
 from shared.events import (
     CustomerChanged,
     InvoicePaid,
@@ -14,8 +14,8 @@ from shared.messaging.consumer import EventConsumer
 
 
 def register(consumer: EventConsumer) -> None:
-    consumer.on(InvoicePaid)(handlers.complete_renewal)
-    consumer.on(PaymentFailed)(handlers.record_payment_failure)
-    consumer.on(PaymentMethodChanged)(handlers.apply_payment_method)
-    consumer.on(CustomerChanged)(handlers.apply_customer)
-    consumer.on(QuoteAccepted)(handlers.hold_quoted_renewals)
+    consumer.on(InvoicePaid)(event_handlers.complete_renewal)
+    consumer.on(PaymentFailed)(event_handlers.record_payment_failure)
+    consumer.on(PaymentMethodChanged)(event_handlers.apply_payment_method)
+    consumer.on(CustomerChanged)(event_handlers.apply_customer)
+    consumer.on(QuoteAccepted)(event_handlers.hold_quoted_renewals)

@@ -6,16 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.subscriptions.domain.model import (
+from services.subscriptions.domain.model import Subscription
+from services.subscriptions.domain.values import (
     PaymentMethodKind,
-    PaymentMethodView,
     PurchaseMethod,
     RenewalNotAllowed,
     Status,
-    Subscription,
     Term,
     next_renewal_date,
 )
+from services.subscriptions.domain.views import PaymentMethodView
 from shared.terms import add_months
 
 REQUESTED_AT = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

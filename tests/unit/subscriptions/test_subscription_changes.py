@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.subscriptions.domain.model import (
+from services.subscriptions.domain.cart import build_cart
+from services.subscriptions.domain.values import (
     BoughtTerm,
     PaymentMethodKind,
     PurchaseMethod,
     Status,
     Term,
-    build_cart,
     prorated_seat_charge,
 )
 from shared.errors import DomainError
