@@ -41,6 +41,9 @@ WYNN = ("wynn@orbitweb.example", "Wynn User")  # plain user
 # Acme (5100000001), which the browser tests otherwise leave alone.
 AGNES = ("agnes@billing.vendor.example", "Agnes Agent")  # the vendor's billing agent
 ALICE = ("alice@acme.example", "Alice Admin")  # Acme's primary admin
+# Blue Harbor (5100000002) and its partner of record for sub-bh-cad-partner.
+PABLO = ("pablo@reseller.example", "Pablo Partner")  # partner
+NORA = ("nora@blueharbor.example", "Nora Admin")  # primary admin + contract manager
 
 
 def chromium_path() -> str | None:

@@ -15,6 +15,7 @@ const Renewals = lazy(() => import("./screens/Renewals"));
 const Quotes = lazy(() => import("./screens/quotes/QuotesList"));
 const QuoteDetail = lazy(() => import("./screens/quotes/QuoteDetail"));
 const NewQuote = lazy(() => import("./screens/quotes/NewQuote"));
+const PartnerQuoteNew = lazy(() => import("./screens/quotes/PartnerQuoteNew"));
 const Invoices = lazy(() => import("./screens/invoices/InvoicesList"));
 const InvoiceDetail = lazy(() => import("./screens/invoices/InvoiceDetail"));
 const Upcoming = lazy(() => import("./screens/Upcoming"));
@@ -59,6 +60,7 @@ export function App() {
         <Route path="renewals" element={<Renewals />} />
         <Route path="quotes" element={<Quotes />} />
         <Route path="quotes/new" element={<NewQuote />} />
+        <Route path="quotes/partner-new" element={<PartnerQuoteNew />} />
         <Route path="quotes/:id" element={<QuoteDetail />} />
         <Route path="invoices" element={<Invoices />} />
         <Route path="invoices/:id" element={<InvoiceDetail />} />

@@ -30,17 +30,26 @@ export default function QuoteDetail() {
     void queryClient.invalidateQueries({ queryKey: ["quotes"] });
     notify(message);
   };
+  const partner = can("quotes.partner"); // the partner's own routes (R-QUO-3)
+  const path = { params: { path: { quote_id: id } } };
   const save = useMutation({
-    mutationFn: async () =>
-      unwrap(await api.PATCH("/v1/quotes/{quote_id}", { params: { path: { quote_id: id } }, body: { recipients: recipients ?? [], new_credit_line: false } })),
+    mutationFn: async () => {
+      const body = { recipients: recipients ?? [], new_credit_line: false };
+      return unwrap(partner ? await api.PATCH("/v1/partner/quotes/{quote_id}", { ...path, body }) : await api.PATCH("/v1/quotes/{quote_id}", { ...path, body }));
+    },
     onSuccess: (q) => {
       setRecipients(null);
       updated(q, t("quotes.saved"));
     },
   });
   const send = useMutation({
-    mutationFn: async () => unwrap(await api.POST("/v1/quotes/{quote_id}/send", { params: { path: { quote_id: id } } })),
+    mutationFn: async () =>
+      unwrap(partner ? await api.POST("/v1/partner/quotes/{quote_id}/send", path) : await api.POST("/v1/quotes/{quote_id}/send", path)),
     onSuccess: (q) => updated(q, t("quotes.sentDone")),
+  });
+  const cancel = useMutation({
+    mutationFn: async () => unwrap(await api.POST("/v1/partner/quotes/{quote_id}/cancel", path)),
+    onSuccess: (q) => updated(q, t("quotes.cancelled")),
   });
   const accept = useMutation({
     mutationFn: async () =>
@@ -123,16 +132,22 @@ export default function QuoteDetail() {
         {draft && can("quotes.create") && q.origin === "self_service" && q.lines.every((l) => l.kind === "renewal" && l.subscription_id) && (
           <QuoteLinesEditor key={q.lines.map((l) => `${l.id}:${l.seats}:${l.term}`).join()} quote={q} onSaved={(saved) => updated(saved, t("quotes.saved"))} />
         )}
-        {draft && can("quotes.create") && (
+        {draft && (can("quotes.create") || partner) && (
           <Card withBorder>
             <Title order={2} size="h5" mb="xs">{t("quotes.editAndSend")}</Title>
-            <RecipientsInput value={recipients ?? q.recipients} onChange={setRecipients} />
+            <RecipientsInput value={recipients ?? q.recipients} onChange={setRecipients} partner={partner} />
             <Group mt="sm">
               <Button variant="default" disabled={recipients === null} loading={save.isPending} onClick={() => save.mutate()}>{t("common.save")}</Button>
               <Button disabled={recipients !== null || q.recipients.length === 0} loading={send.isPending} onClick={() => send.mutate()}>{t("quotes.send")}</Button>
             </Group>
             <ErrorAlert error={save.error ?? send.error} />
           </Card>
+        )}
+        {partner && (draft || q.status === "sent") && (
+          <Group>
+            <Button color="red" variant="light" loading={cancel.isPending} onClick={() => cancel.mutate()}>{t("quotes.cancel")}</Button>
+            <ErrorAlert error={cancel.error} />
+          </Group>
         )}
         {q.status === "sent" && can("quotes.accept") && (
           <Card withBorder>

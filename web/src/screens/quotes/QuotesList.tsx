@@ -1,14 +1,16 @@
-import { Anchor, SegmentedControl, Table } from "@mantine/core";
+import { Anchor, Button, SegmentedControl, Table } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../../api/client";
+import { useCan } from "../../auth/useSession";
 import { DateText, EmptyState, ErrorAlert, LoadingRows, Money, PageHeader, StatusBadge } from "../../components/common";
 
 const ORIGINS = ["all", "self_service", "partner", "automatic"] as const;
 
 export default function QuotesList() {
   const { t } = useTranslation();
+  const can = useCan();
   const [params, setParams] = useSearchParams();
   const origin = (ORIGINS as readonly string[]).includes(params.get("origin") ?? "") ? params.get("origin")! : "all";
   const quotes = useQuery({
@@ -18,7 +20,9 @@ export default function QuotesList() {
   });
   return (
     <>
-      <PageHeader title={t("nav.quotes")} />
+      <PageHeader title={t("nav.quotes")}>
+        {can("quotes.partner") && <Button component={Link} to="/quotes/partner-new">{t("quotes.partnerNew")}</Button>}
+      </PageHeader>
       <SegmentedControl
         mb="sm"
         aria-label={t("quotes.origin")}
