@@ -19,7 +19,7 @@ from sqlalchemy import MetaData, text
 
 from shared import devclock_store
 from shared.clock import AdjustableClock
-from shared.db import UnitOfWork, create_engine, session_factory, upgrade_to_head
+from shared.db import create_engine, session_factory, upgrade_to_head
 from shared.events import TOPICS, dead_letter_topic
 from shared.http import install_error_handlers, internal_auth, request_id
 from shared.idempotency import IdempotencyMiddleware, IdempotencyStore
@@ -30,6 +30,7 @@ from shared.messaging.tables import MessagingTables
 from shared.messaging.transient import is_transient
 from shared.request_guard import RequestGuardMiddleware
 from shared.settings import ServiceSettings
+from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 U = TypeVar("U", bound=UnitOfWork)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from services.subscriptions.adapters.repository import SubscriptionRepository
-from shared.db import UnitOfWork
+from shared.uow import UnitOfWork
 
 
 class SubscriptionsUnitOfWork(UnitOfWork):
