@@ -22,7 +22,8 @@ from shared.clock import AdjustableClock
 from shared.db import create_engine, session_factory, upgrade_to_head
 from shared.events import TOPICS, dead_letter_topic
 from shared.http import install_error_handlers, internal_auth, request_id
-from shared.idempotency import IdempotencyMiddleware, IdempotencyStore
+from shared.idempotency.middleware import IdempotencyMiddleware
+from shared.idempotency.store import IdempotencyStore
 from shared.infra.kafka import ensure_topics
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay

@@ -16,8 +16,8 @@ from services.gateway.config import GatewaySettings
 from services.gateway.routes import Route
 from shared.errors import DomainError
 from shared.http import PROBLEM, request_id
-from shared.idempotency import HEADER as HEADER_IDEMPOTENCY_KEY
-from shared.idempotency import KEY_FORMAT
+from shared.idempotency.middleware import HEADER as HEADER_IDEMPOTENCY_KEY
+from shared.idempotency.middleware import KEY_FORMAT
 from shared.principal import HEADER_INTERNAL_TOKEN, HEADER_REQUEST_ID, Principal, to_headers
 from shared.request_guard import check_body
 
