@@ -14,6 +14,7 @@ from services.payments.config import Settings
 from services.payments.entrypoints import api, consumers
 from services.payments.service_layer import methods, processing
 from services.payments.service_layer.uow import PaymentsUnitOfWork
+from shared.drain import drain
 from shared.runtime import Service
 
 log = logging.getLogger(__name__)
@@ -63,22 +64,23 @@ def build(
 
     @service.periodic("charge-processor", settings.charge_processor_seconds)
     async def charge_processor(svc: Service[Any]) -> None:
-        while await processing.send_charges(svc.uow(), psp, policy, batch) >= batch:
-            svc.relay.wake()
+        await drain(
+            lambda: processing.send_charges(svc.uow(), psp, policy, batch),
+            batch,
+            after_full_batch=svc.relay.wake,
+        )
         await processing.send_refunds(svc.uow(), psp, policy, batch)
         svc.relay.wake()
 
     @service.periodic("payment-retries", settings.retry_job_seconds)
     async def payment_retries(svc: Service[Any]) -> None:
         """R-PAY-4: due retries become new charges, sent by the charge processor."""
-        while await processing.schedule_due_retries(svc.uow(), batch) >= batch:
-            pass
+        await drain(lambda: processing.schedule_due_retries(svc.uow(), batch), batch)
 
     @service.periodic("card-expiry", settings.method_expiry_seconds)
     async def card_expiry(svc: Service[Any]) -> None:
         """R-SUB-5: a card past its expiry is announced as no longer valid."""
-        while await methods.announce_expired_cards(svc.uow(), batch) >= batch:
-            pass
+        await drain(lambda: methods.announce_expired_cards(svc.uow(), batch), batch)
         svc.relay.wake()
 
     return service
