@@ -38,10 +38,8 @@ def build(
         migrations=Path(__file__).parent / "migrations",
         uow_class=PaymentsUnitOfWork,
     )
-    service.provider = psp  # type: ignore[attr-defined]  # read by the API (api.payment_provider)
-    service.routers.extend(
-        [api.methods_router, api.charges_router, api.refunds_router, api.upcoming_router]
-    )
+    service.provider = psp  # type: ignore[attr-defined]  # read by the routes (entrypoints/deps.payment_provider)
+    service.routers.extend(api.routers)
     consumers.register(service.consumer)
     batch = settings.charge_processor_batch
 
