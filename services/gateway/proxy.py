@@ -111,7 +111,7 @@ async def read_body(request: Request) -> bytes:
     return body
 
 
-def internal_headers(request: Request, principal: Principal) -> dict[str, str | bytes]:
+def internal_headers(request: Request, principal: Principal) -> dict[str, str]:
     """Who is calling and which request this is, for the service (it trusts the gateway)."""
     settings: GatewaySettings = request.app.state.settings
     return {
@@ -124,7 +124,8 @@ def internal_headers(request: Request, principal: Principal) -> dict[str, str | 
 async def forward(request: Request, principal: Principal, route: Route) -> Response:
     settings: GatewaySettings = request.app.state.settings
     client: httpx.AsyncClient = request.app.state.http
-    headers = internal_headers(request, principal)
+    # str and, for headers passed on as received, bytes (latin-1 round-trips any byte)
+    headers: dict[str, str | bytes] = {**internal_headers(request, principal)}
     for name in _REQUEST_HEADERS:  # as received: latin-1 round-trips any byte
         if value := request.headers.get(name):
             headers[name] = value.encode("latin-1")
