@@ -35,7 +35,7 @@ def _worth_keeping(status: int, body: bytes) -> bool:
         return False
     if status == 422:
         try:
-            return json.loads(body).get("code") != "invalid_request"
+            return bool(json.loads(body).get("code") != "invalid_request")
         except (ValueError, AttributeError):
             return False
     return True

@@ -125,7 +125,10 @@ class EventConsumer:
         def register(handler: Handler[E, Any]) -> Handler[E, Any]:
             # One Kafka consumer group per (service, topic): a service's subscribers never
             # rebalance each other, and N replicas of the service share each topic's partitions.
-            @self.broker.subscriber(
+            async def _consume(msg: KafkaMessage) -> None:
+                await self.process(contract, handler, msg.body, msg.raw_message)
+
+            self.broker.subscriber(
                 contract.topic,
                 group_id=f"{self.group_id}.{contract.topic}",
                 auto_offset_reset="earliest",
@@ -133,10 +136,7 @@ class EventConsumer:
                 title=f"{self.group_id}:{contract.topic}",
                 description=(handler.__doc__ or "").strip() or None,
                 **self.group_settings,
-            )
-            async def _consume(msg: KafkaMessage) -> None:
-                await self.process(contract, handler, msg.body, msg.raw_message)
-
+            )(_consume)
             return handler
 
         return register
