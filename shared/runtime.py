@@ -97,6 +97,10 @@ class Service(Generic[U]):
         self.routers: list[APIRouter] = []
         self.broker_connected = False
         self._tasks: list[asyncio.Task[Any]] = []
+        self._schedule_own_jobs(settings)
+
+    def _schedule_own_jobs(self, settings: ServiceSettings) -> None:
+        """What every service runs periodically besides its own rules."""
 
         @self.periodic("idempotency-purge", settings.idempotency_purge_seconds)
         async def purge_idempotency_keys(svc: Service[Any]) -> None:

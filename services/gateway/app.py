@@ -155,6 +155,21 @@ def create_app(
             expose_headers=[HEADER_REQUEST_ID],
         )
 
+    _add_operations(app, settings)
+    app.include_router(dashboard_router())
+    app.include_router(api_router(routes))
+    if settings.dev_clock_enabled:
+        app.include_router(dev_router())
+    if settings.environment in DEV_ENVIRONMENTS:  # never in prod: dev sign-in of the web app
+        app.include_router(dev_auth_router())
+    _serve_openapi(app, routes)
+    mount_web_app(app, settings)  # last: its fallback takes what no other route took
+    return app
+
+
+def _add_operations(app: FastAPI, settings: GatewaySettings) -> None:
+    """Liveness, and readiness of the gateway and each service behind it."""
+
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "gateway"}
@@ -175,16 +190,6 @@ def create_app(
         if not all(states.values()):
             response.status_code = 503
         return {"status": "ready" if all(states.values()) else "degraded", "services": states}
-
-    app.include_router(dashboard_router())
-    app.include_router(api_router(routes))
-    if settings.dev_clock_enabled:
-        app.include_router(dev_router())
-    if settings.environment in DEV_ENVIRONMENTS:  # never in prod: dev sign-in of the web app
-        app.include_router(dev_auth_router())
-    _serve_openapi(app, routes)
-    mount_web_app(app, settings)  # last: its fallback takes what no other route took
-    return app
 
 
 def _serve_openapi(app: FastAPI, routes: Sequence[Route]) -> None:

@@ -41,10 +41,20 @@ def build(
     service.provider = psp  # type: ignore[attr-defined]  # read by the routes (entrypoints/deps.payment_provider)
     service.routers.extend(api.routers)
     consumers.register(service.consumer)
-    batch = settings.charge_processor_batch
-
     if settings.load_demo_data:
         service.on_startup.append(lambda svc: demo.load(svc.uow()))
+    _schedule_jobs(service, settings, psp, policy)
+    return service
+
+
+def _schedule_jobs(
+    service: Service[PaymentsUnitOfWork],
+    settings: Settings,
+    psp: PaymentProvider,
+    policy: processing.Policy,
+) -> None:
+    """Start-up reconciliation, the charge processor, retries (R-PAY-4) and card expiry."""
+    batch = settings.charge_processor_batch
 
     async def reconcile(svc: Service[Any]) -> None:
         """After a crash: whatever was sent but not recorded is sent again with its key."""
@@ -80,5 +90,3 @@ def build(
         """R-SUB-5: a card past its expiry is announced as no longer valid."""
         await drain(lambda: methods.announce_expired_cards(svc.uow(), batch), batch)
         svc.relay.wake()
-
-    return service
