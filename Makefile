@@ -65,9 +65,10 @@ test: install web chromium  ## web component tests; unit, integration, e2e and b
 test-unit: install
 	$(RUN) pytest -m unit
 
-lint: install web-lint
+lint: install web-lint  ## ruff, mypy (strict on shared/ and every domain/: pyproject.toml), eslint, tsc
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy
 
 token: install  ## a dev bearer token: make token SUBJECT=bea@acme.example
 	@$(RUN) python -m services.gateway.token --subject $(or $(SUBJECT),alice@acme.example)

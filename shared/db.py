@@ -1,4 +1,4 @@
-"""Database engine, unit of work and migrations: the one place that commits."""
+"""Database engine, sessions and migrations (the unit of work that commits is shared/uow.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import asyncio
 import logging
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -19,11 +18,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-
-from shared.clock import Clock
-from shared.events import EventData
-from shared.messaging.outbox import Outbox
-from shared.messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
 _MIGRATION_LOCK = 7_412_903_311
@@ -71,61 +65,6 @@ def create_engine(database_url: str, pool_size: int = 10, max_overflow: int = 10
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
-
-
-class UnitOfWork:
-    """Owns one transaction: state changes and the events they cause commit together.
-
-    Services subclass it to attach their repositories in `_start`.
-    """
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        producer: str,
-        tables: MessagingTables,
-        correlation_id: str | None = None,
-        causation_id: str | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self.clock = clock
-        self.producer = producer
-        self.tables = tables
-        self.correlation_id = correlation_id
-        self.causation_id = causation_id
-        self.session: AsyncSession
-
-    async def __aenter__(self) -> Self:
-        self.session = self._sessions()
-        self.outbox = Outbox(self.session, self.clock, self.producer, self.tables.outbox)
-        self._start()
-        return self
-
-    def _start(self) -> None:
-        """Attach repositories to self.session (overridden by services)."""
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            await self.session.rollback()  # no-op after commit
-        finally:
-            await self.session.close()
-
-    def publish(self, event: EventData) -> None:
-        """Record an event in the outbox; it leaves only if this transaction commits."""
-        self.outbox.add(event, correlation_id=self.correlation_id, causation_id=self.causation_id)
-
-    async def commit(self) -> None:
-        await self.outbox.flush()
-        await self.session.commit()
-
-    async def rollback(self) -> None:
-        await self.session.rollback()
 
 
 def _alembic_config(script_location: Path, connection: Connection | None = None) -> Config:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -33,3 +34,8 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+def page_of(items: Iterable[T], total: int, params: PageParams) -> Page[T]:
+    """The one way a list answers: these items of `total`, at the limit and offset asked."""
+    return Page(items=list(items), total=total, limit=params.limit, offset=params.offset)

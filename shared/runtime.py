@@ -19,10 +19,11 @@ from sqlalchemy import MetaData, text
 
 from shared import devclock_store
 from shared.clock import AdjustableClock
-from shared.db import UnitOfWork, create_engine, session_factory, upgrade_to_head
+from shared.db import create_engine, session_factory, upgrade_to_head
 from shared.events import TOPICS, dead_letter_topic
 from shared.http import install_error_handlers, internal_auth, request_id
-from shared.idempotency import IdempotencyMiddleware, IdempotencyStore
+from shared.idempotency.middleware import IdempotencyMiddleware
+from shared.idempotency.store import IdempotencyStore
 from shared.infra.kafka import ensure_topics
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
@@ -30,6 +31,7 @@ from shared.messaging.tables import MessagingTables
 from shared.messaging.transient import is_transient
 from shared.request_guard import RequestGuardMiddleware
 from shared.settings import ServiceSettings
+from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 U = TypeVar("U", bound=UnitOfWork)
@@ -95,6 +97,10 @@ class Service(Generic[U]):
         self.routers: list[APIRouter] = []
         self.broker_connected = False
         self._tasks: list[asyncio.Task[Any]] = []
+        self._schedule_own_jobs(settings)
+
+    def _schedule_own_jobs(self, settings: ServiceSettings) -> None:
+        """What every service runs periodically besides its own rules."""
 
         @self.periodic("idempotency-purge", settings.idempotency_purge_seconds)
         async def purge_idempotency_keys(svc: Service[Any]) -> None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -23,7 +23,7 @@ from services.gateway.config import DEV_ENVIRONMENTS, SERVICES, GatewaySettings
 from services.gateway.dashboard import dashboard_router
 from services.gateway.devauth import dev_auth_router
 from services.gateway.openapi import ServiceSchemas, build_document
-from services.gateway.policy import authorise
+from services.gateway.policy import permitted
 from services.gateway.proxy import forward
 from services.gateway.ratelimit import CallerDep, RateLimiter
 from services.gateway.routes import ROUTES, Route
@@ -52,7 +52,6 @@ the first response (header `Idempotent-Replayed: true`).
 
 def _add(router: APIRouter, route: Route) -> None:
     async def endpoint(request: Request, principal: CallerDep) -> Response:
-        authorise(principal, route.action)
         return await forward(request, principal, route)
 
     # Stable operation ids for generated clients: get_v1_invoices_invoice_id
@@ -64,6 +63,8 @@ def _add(router: APIRouter, route: Route) -> None:
         summary=route.summary,
         tags=[route.service],
         operation_id=operation_id,
+        # Checked first (R-ROLE-1); the caller it authenticates is the one the endpoint gets.
+        dependencies=[Depends(permitted(route.action))],
     )
 
 
@@ -154,6 +155,21 @@ def create_app(
             expose_headers=[HEADER_REQUEST_ID],
         )
 
+    _add_operations(app, settings)
+    app.include_router(dashboard_router())
+    app.include_router(api_router(routes))
+    if settings.dev_clock_enabled:
+        app.include_router(dev_router())
+    if settings.environment in DEV_ENVIRONMENTS:  # never in prod: dev sign-in of the web app
+        app.include_router(dev_auth_router())
+    _serve_openapi(app, routes)
+    mount_web_app(app, settings)  # last: its fallback takes what no other route took
+    return app
+
+
+def _add_operations(app: FastAPI, settings: GatewaySettings) -> None:
+    """Liveness, and readiness of the gateway and each service behind it."""
+
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "gateway"}
@@ -174,16 +190,6 @@ def create_app(
         if not all(states.values()):
             response.status_code = 503
         return {"status": "ready" if all(states.values()) else "degraded", "services": states}
-
-    app.include_router(dashboard_router())
-    app.include_router(api_router(routes))
-    if settings.dev_clock_enabled:
-        app.include_router(dev_router())
-    if settings.environment in DEV_ENVIRONMENTS:  # never in prod: dev sign-in of the web app
-        app.include_router(dev_auth_router())
-    _serve_openapi(app, routes)
-    mount_web_app(app, settings)  # last: its fallback takes what no other route took
-    return app
 
 
 def _serve_openapi(app: FastAPI, routes: Sequence[Route]) -> None:

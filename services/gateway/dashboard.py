@@ -10,16 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.gateway.config import GatewaySettings
-from services.gateway.policy import Action, allowed, authorise
+from services.gateway.policy import Action, allowed, permitted
 from services.gateway.proxy import internal_headers
-from services.gateway.ratelimit import CallerDep
 from shared.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -151,6 +150,9 @@ async def _fetch(request: Request, principal: Principal, source: Source, timeout
         raise _Unavailable from exc
 
 
+DashboardReader = Annotated[Principal, Depends(permitted(Action.DASHBOARD_READ))]
+
+
 async def gather(request: Request, principal: Principal) -> Dashboard:
     settings: GatewaySettings = request.app.state.settings
     shown = [
@@ -198,8 +200,7 @@ def dashboard_router() -> APIRouter:
         summary="Summary dashboard in one call (R-SUM-1..4)",
         operation_id="get_v1_dashboard",
     )
-    async def dashboard(request: Request, principal: CallerDep) -> Dashboard:
-        authorise(principal, Action.DASHBOARD_READ)
+    async def dashboard(request: Request, principal: DashboardReader) -> Dashboard:
         return await gather(request, principal)
 
     return router

@@ -189,21 +189,8 @@ def _roles_note(route: Route) -> str:
     return f"**Action** `{route.action.value}` — roles: {roles}. Owning service: {route.service}."
 
 
-def _document_route(
-    op: dict[str, Any],
-    route: Route,
-    service_doc: dict[str, Any] | None,
-    components: dict[str, Any],
-) -> None:
-    service_op = None
-    if service_doc is not None:
-        renames = _merge_components(
-            components, route.service, service_doc.get("components", {}).get("schemas", {})
-        )
-        raw = service_doc.get("paths", {}).get(route.path, {}).get(route.method.lower())
-        service_op = _rename_refs(copy.deepcopy(raw), renames) if raw else None
-    else:
-        op["x-service-schema"] = "unavailable"
+def _parameters(route: Route, service_op: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The service's path and query parameters, every path parameter, and Idempotency-Key."""
     params = [
         p
         for p in (service_op or {}).get("parameters", [])
@@ -232,13 +219,13 @@ def _document_route(
                 "example": "6f1d3e2a-1b7c-4d93-9f0e-2a8b5c4d3e21",
             }
         )
-    op["parameters"] = params
-    if service_op and "requestBody" in service_op:
-        body = service_op["requestBody"]
-        for media in body.get("content", {}).values():
-            example = route.request_example or example_of(media.get("schema"), components)
-            media.setdefault("example", example)
-        op["requestBody"] = body
+    return params
+
+
+def _responses(
+    route: Route, service_op: dict[str, Any] | None, components: dict[str, Any]
+) -> dict[str, Any]:
+    """The service's responses with examples, and the gateway's problem+json errors."""
     responses: dict[str, Any] = {}
     for status, response in (service_op or {}).get("responses", {}).items():
         if status == "422":
@@ -264,7 +251,32 @@ def _document_route(
                 "A request with this key is still running", "idempotency_in_progress", "409"
             ),
         )
-    op["responses"] = responses
+    return responses
+
+
+def _document_route(
+    op: dict[str, Any],
+    route: Route,
+    service_doc: dict[str, Any] | None,
+    components: dict[str, Any],
+) -> None:
+    service_op = None
+    if service_doc is not None:
+        renames = _merge_components(
+            components, route.service, service_doc.get("components", {}).get("schemas", {})
+        )
+        raw = service_doc.get("paths", {}).get(route.path, {}).get(route.method.lower())
+        service_op = _rename_refs(copy.deepcopy(raw), renames) if raw else None
+    else:
+        op["x-service-schema"] = "unavailable"
+    op["parameters"] = _parameters(route, service_op)
+    if service_op and "requestBody" in service_op:
+        body = service_op["requestBody"]
+        for media in body.get("content", {}).values():
+            example = route.request_example or example_of(media.get("schema"), components)
+            media.setdefault("example", example)
+        op["requestBody"] = body
+    op["responses"] = _responses(route, service_op, components)
     summary = (service_op or {}).get("description")
     op["description"] = "\n\n".join(p for p in (summary, _roles_note(route)) if p)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from shared.errors import Forbidden
-from shared.principal import Principal, Role
+from services.gateway.ratelimit import limited_caller
+from shared.caller import PrincipalCheck, principal_with
+from shared.principal import Role
 
 ADMIN, MANAGER, BUYER, USER = (
     Role.PRIMARY_ADMIN,
@@ -85,7 +86,11 @@ def allowed(action: Action, roles: frozenset[Role]) -> bool:
     return bool(POLICY[action] & roles)
 
 
-def authorise(principal: Principal, action: Action) -> None:
-    """403 `forbidden` unless one of the principal's roles may do the action."""
-    if not allowed(action, principal.roles):
-        raise Forbidden(f"Your role does not allow {action.value}; ask your primary admin.")
+def refusal(action: Action) -> str:
+    return f"Your role does not allow {action.value}; ask your primary admin."
+
+
+def permitted(action: Action) -> PrincipalCheck:
+    """The dependency a route of `action` takes: the authenticated caller within its rate, or
+    403 `forbidden` unless one of its roles may do the action (shared/caller.py)."""
+    return principal_with(POLICY[action], refusal(action), source=limited_caller)

@@ -16,8 +16,8 @@ from services.gateway.config import GatewaySettings
 from services.gateway.routes import Route
 from shared.errors import DomainError
 from shared.http import PROBLEM, request_id
-from shared.idempotency import HEADER as HEADER_IDEMPOTENCY_KEY
-from shared.idempotency import KEY_FORMAT
+from shared.idempotency.middleware import HEADER as HEADER_IDEMPOTENCY_KEY
+from shared.idempotency.middleware import KEY_FORMAT
 from shared.principal import HEADER_INTERNAL_TOKEN, HEADER_REQUEST_ID, Principal, to_headers
 from shared.request_guard import check_body
 
@@ -111,7 +111,7 @@ async def read_body(request: Request) -> bytes:
     return body
 
 
-def internal_headers(request: Request, principal: Principal) -> dict[str, str | bytes]:
+def internal_headers(request: Request, principal: Principal) -> dict[str, str]:
     """Who is calling and which request this is, for the service (it trusts the gateway)."""
     settings: GatewaySettings = request.app.state.settings
     return {
@@ -124,7 +124,8 @@ def internal_headers(request: Request, principal: Principal) -> dict[str, str | 
 async def forward(request: Request, principal: Principal, route: Route) -> Response:
     settings: GatewaySettings = request.app.state.settings
     client: httpx.AsyncClient = request.app.state.http
-    headers = internal_headers(request, principal)
+    # str and, for headers passed on as received, bytes (latin-1 round-trips any byte)
+    headers: dict[str, str | bytes] = {**internal_headers(request, principal)}
     for name in _REQUEST_HEADERS:  # as received: latin-1 round-trips any byte
         if value := request.headers.get(name):
             headers[name] = value.encode("latin-1")

@@ -14,6 +14,7 @@ from services.payments.config import Settings
 from services.payments.entrypoints import api, consumers
 from services.payments.service_layer import methods, processing
 from services.payments.service_layer.uow import PaymentsUnitOfWork
+from shared.drain import drain
 from shared.runtime import Service
 
 log = logging.getLogger(__name__)
@@ -37,15 +38,23 @@ def build(
         migrations=Path(__file__).parent / "migrations",
         uow_class=PaymentsUnitOfWork,
     )
-    service.provider = psp  # type: ignore[attr-defined]  # read by the API (api.payment_provider)
-    service.routers.extend(
-        [api.methods_router, api.charges_router, api.refunds_router, api.upcoming_router]
-    )
+    service.provider = psp  # type: ignore[attr-defined]  # read by the routes (entrypoints/deps.payment_provider)
+    service.routers.extend(api.routers)
     consumers.register(service.consumer)
-    batch = settings.charge_processor_batch
-
     if settings.load_demo_data:
         service.on_startup.append(lambda svc: demo.load(svc.uow()))
+    _schedule_jobs(service, settings, psp, policy)
+    return service
+
+
+def _schedule_jobs(
+    service: Service[PaymentsUnitOfWork],
+    settings: Settings,
+    psp: PaymentProvider,
+    policy: processing.Policy,
+) -> None:
+    """Start-up reconciliation, the charge processor, retries (R-PAY-4) and card expiry."""
+    batch = settings.charge_processor_batch
 
     async def reconcile(svc: Service[Any]) -> None:
         """After a crash: whatever was sent but not recorded is sent again with its key."""
@@ -63,22 +72,21 @@ def build(
 
     @service.periodic("charge-processor", settings.charge_processor_seconds)
     async def charge_processor(svc: Service[Any]) -> None:
-        while await processing.send_charges(svc.uow(), psp, policy, batch) >= batch:
-            svc.relay.wake()
+        await drain(
+            lambda: processing.send_charges(svc.uow(), psp, policy, batch),
+            batch,
+            after_full_batch=svc.relay.wake,
+        )
         await processing.send_refunds(svc.uow(), psp, policy, batch)
         svc.relay.wake()
 
     @service.periodic("payment-retries", settings.retry_job_seconds)
     async def payment_retries(svc: Service[Any]) -> None:
         """R-PAY-4: due retries become new charges, sent by the charge processor."""
-        while await processing.schedule_due_retries(svc.uow(), batch) >= batch:
-            pass
+        await drain(lambda: processing.schedule_due_retries(svc.uow(), batch), batch)
 
     @service.periodic("card-expiry", settings.method_expiry_seconds)
     async def card_expiry(svc: Service[Any]) -> None:
         """R-SUB-5: a card past its expiry is announced as no longer valid."""
-        while await methods.announce_expired_cards(svc.uow(), batch) >= batch:
-            pass
+        await drain(lambda: methods.announce_expired_cards(svc.uow(), batch), batch)
         svc.relay.wake()
-
-    return service

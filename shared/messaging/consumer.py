@@ -14,19 +14,49 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import UnitOfWork
+from shared.clock import Clock
 from shared.events import DeadLettered, Envelope, EventData, dead_letter_topic
+from shared.messaging.outbox import Outbox
+from shared.messaging.tables import MessagingTables
 from shared.messaging.transient import is_transient
 
 log = logging.getLogger(__name__)
+
+
+class UnitOfWork(Protocol):
+    """What a consumer needs of a service's unit of work (shared/uow.py is the one in use):
+    declared here so that the delivery machinery does not import the layer that uses it."""
+
+    session: AsyncSession
+    clock: Clock
+    tables: MessagingTables
+    outbox: Outbox
+    correlation_id: str | None
+    causation_id: str | None
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
 
 E = TypeVar("E", bound=EventData)
 U = TypeVar("U", bound=UnitOfWork)
@@ -95,7 +125,10 @@ class EventConsumer:
         def register(handler: Handler[E, Any]) -> Handler[E, Any]:
             # One Kafka consumer group per (service, topic): a service's subscribers never
             # rebalance each other, and N replicas of the service share each topic's partitions.
-            @self.broker.subscriber(
+            async def _consume(msg: KafkaMessage) -> None:
+                await self.process(contract, handler, msg.body, msg.raw_message)
+
+            self.broker.subscriber(
                 contract.topic,
                 group_id=f"{self.group_id}.{contract.topic}",
                 auto_offset_reset="earliest",
@@ -103,10 +136,7 @@ class EventConsumer:
                 title=f"{self.group_id}:{contract.topic}",
                 description=(handler.__doc__ or "").strip() or None,
                 **self.group_settings,
-            )
-            async def _consume(msg: KafkaMessage) -> None:
-                await self.process(contract, handler, msg.body, msg.raw_message)
-
+            )(_consume)
             return handler
 
         return register

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 
 from shared.db_types import UtcDateTime
-from shared.idempotency import define_idempotency_table
+from shared.idempotency.store import define_idempotency_table
 
 # SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -56,5 +56,5 @@ def define_messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("event_id", String(36), primary_key=True),
         Column("processed_at", UtcDateTime(), nullable=False),
     )
-    # Idempotency-Key of POSTs that create or pay (shared/idempotency.py).
+    # Idempotency-Key of POSTs that create or pay (shared/idempotency/).
     return MessagingTables(outbox, processed, define_idempotency_table(metadata))

@@ -15,10 +15,15 @@ from shared.infra.stack import Stack
 from shared.principal import Principal, Role
 from tests.e2e.conftest import ALICE, NORA, UMA
 from tests.e2e.gateway_tools import ACME, bearer, degraded_gateway, service_headers
+from tests.e2e.invoicing_support import get_ok, new_account, open_invoice
 from tests.e2e.test_gateway_tenant_isolation import strings_and_accounts
 from tests.kafka_tools import eventually
 
 ALICE_PRINCIPAL = Principal("alice@acme.example", ACME, frozenset({Role.PRIMARY_ADMIN}))
+NEW_PURCHASE_QUOTE = {
+    "lines": [{"kind": "new", "product_code": "SIM", "seats": 1, "term": "annual"}],
+    "currency": "EUR",
+}
 SECTION = {  # where each source's answer shows on the dashboard
     "summary": lambda d: {"product_cards": d["product_cards"], "alerts": d["alerts"]},
     "quotes": lambda d: d["upcoming"]["quotes"],
@@ -69,19 +74,26 @@ async def test_dashboard_shows_what_each_service_says_in_one_call(
 
 
 async def test_open_invoices_and_active_quotes_due_are_on_the_dashboard(
-    gateway: httpx.AsyncClient,
+    gateway: httpx.AsyncClient, kafka_bootstrap: str
 ) -> None:
-    """R-SUM-3: the same open invoices and active quotes as their own lists."""
+    """R-SUM-3: the same open invoices and active quotes as their own lists. An account of its
+    own with one open invoice and one draft quote, so that the lists compared are never empty."""
+    account = await new_account(gateway)
+    invoice = await open_invoice(gateway, kafka_bootstrap, account, [(2, 10_000)])
+    resp = await gateway.post("/v1/quotes", json=NEW_PURCHASE_QUOTE, headers=account.admin)
+    assert resp.status_code == 201, resp.text
+    quote = resp.json()
 
-    async def as_their_lists() -> bool:
-        page = await dashboard(gateway, ALICE)
-        invoices = (await gateway.get("/v1/invoices?status=open&limit=20", headers=ALICE)).json()
-        quotes = (await gateway.get("/v1/quotes?limit=20", headers=ALICE)).json()
-        return bool(
-            page["upcoming"]["invoices"] == invoices and page["upcoming"]["quotes"] == quotes
-        )
+    async def as_their_lists() -> dict[str, Any] | None:
+        page = await dashboard(gateway, account.admin)
+        invoices = await get_ok(gateway, "/v1/invoices?status=open&limit=20", account.admin)
+        quotes = await get_ok(gateway, "/v1/quotes?limit=20", account.admin)
+        same = page["upcoming"]["invoices"] == invoices and page["upcoming"]["quotes"] == quotes
+        return page if same else None
 
-    await eventually(as_their_lists, timeout=30, interval=0.5)
+    page = await eventually(as_their_lists, timeout=30, interval=0.5)
+    assert [i["id"] for i in page["upcoming"]["invoices"]["items"]] == [invoice["id"]]
+    assert [q["id"] for q in page["upcoming"]["quotes"]["items"]] == [quote["id"]]
 
 
 async def test_a_plain_user_sees_no_billing_sections(gateway: httpx.AsyncClient) -> None:

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.subscriptions.adapters.orm import messaging
 from shared.clock import SystemClock
-from shared.db import UnitOfWork, session_factory
+from shared.db import session_factory
 from shared.events import Envelope, EventData, InvoicePaid, SubscriptionRenewed
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.outbox import build_envelope
+from shared.uow import UnitOfWork
 from tests.integration.test_outbox_relay import renewed
 
 

@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.subscriptions.adapters.orm import messaging
 from shared.clock import SystemClock
-from shared.db import UnitOfWork, session_factory
+from shared.db import session_factory
 from shared.events import SubscriptionRenewed
 from shared.infra.kafka import TansuBroker
 from shared.messaging.relay import OutboxRelay, pending_count
+from shared.uow import UnitOfWork
 from tests.kafka_tools import eventually, read_topic
 
 

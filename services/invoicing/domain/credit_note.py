@@ -97,33 +97,7 @@ class CreditNote:
         source_key: str | None = None,
     ) -> CreditNote:
         """Lines before tax (tax per line, half up), or one amount including tax."""
-        if (drafts is None) == (gross_amount is None):
-            raise DomainError(
-                "credit_amount_or_lines",
-                "Give either an amount or lines for the credit note, not both.",
-                status=422,
-            )
-        if drafts is None:
-            assert gross_amount is not None
-            drafts = [CreditDraft(reason, net_of(gross_amount, basis.rate))]
-        if not drafts or any(d.amount < 1 for d in drafts):
-            raise DomainError("credit_amount_invalid", "Credit lines must be positive.", status=422)
-        lines = [
-            CreditNoteLine(
-                id=str(uuid.uuid4()),
-                position=n,
-                description=d.description,
-                amount=d.amount,
-                tax_rate=str(basis.rate),
-                tax_amount=line_tax(Money(d.amount, currency), basis.rate).amount,
-            )
-            for n, d in enumerate(drafts, start=1)
-        ]
-        subtotal = sum(line.amount for line in lines)
-        tax = sum(line.tax_amount for line in lines)
-        if gross_amount is not None and subtotal + tax != gross_amount:
-            lines[0].tax_amount += gross_amount - subtotal - tax  # one amount, kept exact
-            tax = gross_amount - subtotal
+        lines, subtotal, tax = _credit_lines(reason, currency, basis, drafts, gross_amount)
         return cls(
             id=str(uuid.uuid4()),
             csn=csn,
@@ -235,3 +209,42 @@ def check_creditable(
 
 def credit_note_number(csn: str, sequence: int) -> str:
     return f"CN-{csn}-{sequence:06d}"
+
+
+def _credit_lines(
+    reason: str,
+    currency: str,
+    basis: TaxBasis,
+    drafts: list[CreditDraft] | None,
+    gross_amount: int | None,
+) -> tuple[list[CreditNoteLine], int, int]:
+    """The lines of a credit note with its subtotal and tax: lines given before tax (tax per
+    line, half up), or one amount including tax, split so that the total stays exact."""
+    if (drafts is None) == (gross_amount is None):
+        raise DomainError(
+            "credit_amount_or_lines",
+            "Give either an amount or lines for the credit note, not both.",
+            status=422,
+        )
+    if drafts is None:
+        assert gross_amount is not None
+        drafts = [CreditDraft(reason, net_of(gross_amount, basis.rate))]
+    if not drafts or any(d.amount < 1 for d in drafts):
+        raise DomainError("credit_amount_invalid", "Credit lines must be positive.", status=422)
+    lines = [
+        CreditNoteLine(
+            id=str(uuid.uuid4()),
+            position=n,
+            description=d.description,
+            amount=d.amount,
+            tax_rate=str(basis.rate),
+            tax_amount=line_tax(Money(d.amount, currency), basis.rate).amount,
+        )
+        for n, d in enumerate(drafts, start=1)
+    ]
+    subtotal = sum(line.amount for line in lines)
+    tax = sum(line.tax_amount for line in lines)
+    if gross_amount is not None and subtotal + tax != gross_amount:
+        lines[0].tax_amount += gross_amount - subtotal - tax  # one amount, kept exact
+        tax = gross_amount - subtotal
+    return lines, subtotal, tax

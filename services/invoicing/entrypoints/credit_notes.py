@@ -11,10 +11,11 @@ from pydantic import Field, StringConstraints, field_validator
 from services.invoicing.adapters.pdf import render_credit_note
 from services.invoicing.domain.credit_note import CreditDraft
 from services.invoicing.entrypoints.deps import (
+    BillingAgent,
+    BillingViewer,
+    BillingViewerOrAgent,
     DocumentsDep,
     UowDep,
-    billing_agent,
-    billing_viewer,
     pdf_response,
 )
 from services.invoicing.entrypoints.schemas import CreditNoteOut
@@ -26,8 +27,8 @@ from services.invoicing.service_layer.credit_notes import (
     issue_credit_note,
 )
 from shared.errors import NotFound
-from shared.http import CurrentPrincipal, RequestBody, file_responses
-from shared.pagination import Page, PageDep
+from shared.http import RequestBody, file_responses
+from shared.pagination import Page, PageDep, page_of
 
 router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
 
@@ -72,28 +73,21 @@ class ApplicationIn(RequestBody):
 
 @router.get("", response_model=Page[CreditNoteOut], summary="The account's credit notes")
 async def list_credit_notes(
-    principal: CurrentPrincipal,
+    principal: BillingViewerOrAgent,
     page: PageDep,
     uow: UowDep,
     available: Annotated[bool, Query(description="Only those with credit left")] = False,
 ) -> Page[CreditNoteOut]:
-    billing_viewer(principal, agents_too=True)
     items, total = await uow.credit_notes.list(
         principal.csn, limit=page.limit, offset=page.offset, available_only=available
     )
-    return Page(
-        items=[CreditNoteOut.of(n) for n in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of([CreditNoteOut.of(n) for n in items], total, page)
 
 
 @router.get("/{credit_note_id}", response_model=CreditNoteOut, summary="One credit note")
 async def get_credit_note(
-    credit_note_id: str, principal: CurrentPrincipal, uow: UowDep
+    credit_note_id: str, principal: BillingViewerOrAgent, uow: UowDep
 ) -> CreditNoteOut:
-    billing_viewer(principal, agents_too=True)
     note = await uow.credit_notes.get(principal.csn, credit_note_id)
     if note is None:
         raise NotFound("credit_note", credit_note_id)
@@ -107,9 +101,8 @@ async def get_credit_note(
     summary="The credit note as PDF",
 )
 async def credit_note_pdf(
-    credit_note_id: str, principal: CurrentPrincipal, uow: UowDep, docs: DocumentsDep
+    credit_note_id: str, principal: BillingViewerOrAgent, uow: UowDep, docs: DocumentsDep
 ) -> Response:
-    billing_viewer(principal, agents_too=True)
     note = await uow.credit_notes.get(principal.csn, credit_note_id)
     if note is None:
         raise NotFound("credit_note", credit_note_id)
@@ -124,9 +117,8 @@ async def credit_note_pdf(
     summary="Issue a credit note (billing agents)",
 )
 async def post_credit_note(
-    body: CreditNoteIn, principal: CurrentPrincipal, uow: UowDep
+    body: CreditNoteIn, principal: BillingAgent, uow: UowDep
 ) -> CreditNoteOut:
-    billing_agent(principal)
     note = await issue_credit_note(
         IssueCreditNote(
             csn=principal.csn,
@@ -152,9 +144,8 @@ async def post_credit_note(
     summary="Apply available credit to open invoices (R-INV-3)",
 )
 async def post_application(
-    credit_note_id: str, body: ApplicationIn, principal: CurrentPrincipal, uow: UowDep
+    credit_note_id: str, body: ApplicationIn, principal: BillingViewer, uow: UowDep
 ) -> CreditNoteOut:
-    billing_viewer(principal)
     note = await apply_credit(
         ApplyCredit(
             csn=principal.csn,

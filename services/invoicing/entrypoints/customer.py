@@ -8,14 +8,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.invoicing.domain.model import Customer
-from services.invoicing.entrypoints.deps import UowDep, billing_viewer
+from services.invoicing.entrypoints.deps import BillingViewerOrAgent, PrimaryAdmin, UowDep
 from services.invoicing.service_layer.customers import (
     ChangeCustomerDetails,
     change_customer_details,
 )
-from shared.errors import Forbidden, NotFound
-from shared.http import CurrentPrincipal, RequestBody
-from shared.principal import Role
+from shared.errors import NotFound
+from shared.http import RequestBody
 
 router = APIRouter(prefix="/v1/customer", tags=["customer"])
 
@@ -87,8 +86,7 @@ class CustomerOut(BaseModel):
 
 
 @router.get("", response_model=CustomerOut, summary="The account's billing details")
-async def get_customer(principal: CurrentPrincipal, uow: UowDep) -> CustomerOut:
-    billing_viewer(principal, agents_too=True)
+async def get_customer(principal: BillingViewerOrAgent, uow: UowDep) -> CustomerOut:
     customer = await uow.customers.get(principal.csn)
     if customer is None:
         raise NotFound("customer", principal.csn)
@@ -96,9 +94,7 @@ async def get_customer(principal: CurrentPrincipal, uow: UowDep) -> CustomerOut:
 
 
 @router.put("", response_model=CustomerOut, summary="Change company name and billing address")
-async def put_customer(body: CustomerIn, principal: CurrentPrincipal, uow: UowDep) -> CustomerOut:
-    if Role.PRIMARY_ADMIN not in principal.roles:
-        raise Forbidden("Only the primary admin can change the customer details (R-CUST-1).")
+async def put_customer(body: CustomerIn, principal: PrimaryAdmin, uow: UowDep) -> CustomerOut:
     address = body.billing_address
     customer = await change_customer_details(
         ChangeCustomerDetails(

@@ -9,26 +9,40 @@ from fastapi import Depends, Request, Response
 from services.invoicing.adapters.pdf import Seller
 from services.invoicing.config import Settings
 from services.invoicing.service_layer.uow import InvoicingUnitOfWork
-from shared.errors import Forbidden
+from shared.caller import principal_with
 from shared.principal import BILLING_ROLES, Principal, Role
 from shared.runtime import service_of, uow_for_request
 
 UowDep = Annotated[InvoicingUnitOfWork, Depends(uow_for_request)]
 
 AGENT_ROLES = frozenset({Role.BILLING_AGENT})
+_VIEWER_REFUSAL = "Billing documents are visible to admins, contract managers and buyers."
 
-
-def billing_viewer(principal: Principal, *, agents_too: bool = False) -> None:
-    """Billing data is for admins, contract managers and buyers (R-ROLE-1)."""
-    allowed = BILLING_ROLES | AGENT_ROLES if agents_too else BILLING_ROLES
-    if not principal.has_any(allowed):
-        raise Forbidden("Billing documents are visible to admins, contract managers and buyers.")
-
-
-def billing_agent(principal: Principal) -> None:
-    """Corrections (credit notes, cancellations) are made by the vendor's billing agents."""
-    if not principal.has_any(AGENT_ROLES):
-        raise Forbidden("Only a billing agent can issue credit notes or cancel an invoice.")
+# Billing data is for admins, contract managers and buyers (R-ROLE-1).
+BillingViewer = Annotated[Principal, Depends(principal_with(BILLING_ROLES, _VIEWER_REFUSAL))]
+# ... and, for credit notes and the customer's details, the vendor's billing agents too.
+BillingViewerOrAgent = Annotated[
+    Principal, Depends(principal_with(BILLING_ROLES | AGENT_ROLES, _VIEWER_REFUSAL))
+]
+# Corrections (credit notes, cancellations) are made by the vendor's billing agents.
+BillingAgent = Annotated[
+    Principal,
+    Depends(
+        principal_with(
+            AGENT_ROLES, "Only a billing agent can issue credit notes or cancel an invoice."
+        )
+    ),
+]
+# Only the primary admin changes the customer's billing details (R-CUST-1).
+PrimaryAdmin = Annotated[
+    Principal,
+    Depends(
+        principal_with(
+            frozenset({Role.PRIMARY_ADMIN}),
+            "Only the primary admin can change the customer details (R-CUST-1).",
+        )
+    ),
+]
 
 
 class Documents:

@@ -10,10 +10,10 @@ from pydantic import Field, StringConstraints
 
 from services.invoicing.adapters.pdf import render_invoice
 from services.invoicing.entrypoints.deps import (
+    BillingAgent,
+    BillingViewer,
     DocumentsDep,
     UowDep,
-    billing_agent,
-    billing_viewer,
     pdf_response,
 )
 from services.invoicing.entrypoints.schemas import (
@@ -25,8 +25,8 @@ from services.invoicing.entrypoints.schemas import (
 from services.invoicing.service_layer.credit_notes import cancel_invoice
 from services.invoicing.service_layer.payments import PayInvoice, request_payment
 from shared.errors import NotFound
-from shared.http import CurrentPrincipal, RequestBody, file_responses
-from shared.pagination import Page, PageDep
+from shared.http import RequestBody, file_responses
+from shared.pagination import Page, PageDep, page_of
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
@@ -48,7 +48,7 @@ class CancelIn(RequestBody):
 
 @router.get("", response_model=Page[InvoiceOut], summary="List the account's invoices")
 async def list_invoices(
-    principal: CurrentPrincipal,
+    principal: BillingViewer,
     page: PageDep,
     uow: UowDep,
     status: Annotated[
@@ -56,24 +56,15 @@ async def list_invoices(
         Query(description="open includes overdue ones; overdue: open and past the due date"),
     ] = None,
 ) -> Page[InvoiceOut]:
-    billing_viewer(principal)
     today = uow.clock.today()
     items, total = await uow.invoices.list(
         principal.csn, limit=page.limit, offset=page.offset, status=status, today=today
     )
-    return Page(
-        items=[InvoiceOut.of(i, today) for i in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of([InvoiceOut.of(i, today) for i in items], total, page)
 
 
 @router.get("/{invoice_id}", response_model=InvoiceDetailOut, summary="One invoice")
-async def get_invoice(
-    invoice_id: str, principal: CurrentPrincipal, uow: UowDep
-) -> InvoiceDetailOut:
-    billing_viewer(principal)
+async def get_invoice(invoice_id: str, principal: BillingViewer, uow: UowDep) -> InvoiceDetailOut:
     invoice = await uow.invoices.get(principal.csn, invoice_id)
     if invoice is None:
         raise NotFound("invoice", invoice_id)
@@ -101,9 +92,8 @@ async def get_invoice(
     summary="The tax invoice as PDF",
 )
 async def invoice_pdf(
-    invoice_id: str, principal: CurrentPrincipal, uow: UowDep, docs: DocumentsDep
+    invoice_id: str, principal: BillingViewer, uow: UowDep, docs: DocumentsDep
 ) -> Response:
-    billing_viewer(principal)
     invoice = await uow.invoices.get(principal.csn, invoice_id)
     if invoice is None:
         raise NotFound("invoice", invoice_id)
@@ -121,10 +111,9 @@ async def invoice_pdf(
     summary="Pay an open invoice with a saved method (R-INV-2)",
 )
 async def pay_invoice(
-    invoice_id: str, body: PayIn, principal: CurrentPrincipal, uow: UowDep
+    invoice_id: str, body: PayIn, principal: BillingViewer, uow: UowDep
 ) -> PaymentRequestOut:
     """Accepted, not done: payments charges the method and the invoice follows its answer."""
-    billing_viewer(principal)
     request = await request_payment(
         PayInvoice(
             csn=principal.csn,
@@ -144,8 +133,7 @@ async def pay_invoice(
     summary="Cancel an open invoice nothing was paid on (billing agents)",
 )
 async def cancel(
-    invoice_id: str, body: CancelIn, principal: CurrentPrincipal, uow: UowDep
+    invoice_id: str, body: CancelIn, principal: BillingAgent, uow: UowDep
 ) -> InvoiceOut:
-    billing_agent(principal)
     invoice = await cancel_invoice(principal.csn, invoice_id, body.reason, uow)
     return InvoiceOut.of(invoice, uow.clock.today())

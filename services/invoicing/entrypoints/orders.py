@@ -9,38 +9,31 @@ from fastapi import APIRouter, Query, Response
 from services.invoicing.adapters.pdf import render_order_confirmation
 from services.invoicing.domain.model import Invoice
 from services.invoicing.domain.order import Order, OrderKind
-from services.invoicing.entrypoints.deps import DocumentsDep, UowDep, billing_viewer, pdf_response
+from services.invoicing.entrypoints.deps import BillingViewer, DocumentsDep, UowDep, pdf_response
 from services.invoicing.entrypoints.schemas import OrderOut
 from shared.errors import NotFound
-from shared.http import CurrentPrincipal, file_responses
-from shared.pagination import Page, PageDep
+from shared.http import file_responses
+from shared.pagination import Page, PageDep, page_of
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 
 @router.get("", response_model=Page[OrderOut], summary="Order history, newest first")
 async def list_orders(
-    principal: CurrentPrincipal,
+    principal: BillingViewer,
     page: PageDep,
     uow: UowDep,
     kind: Annotated[OrderKind | None, Query()] = None,
 ) -> Page[OrderOut]:
-    billing_viewer(principal)
     rows, total = await uow.orders.list(
         principal.csn, limit=page.limit, offset=page.offset, kind=kind
     )
     today = uow.clock.today()
-    return Page(
-        items=[OrderOut.of(o, i, today, lines=False) for o, i in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of([OrderOut.of(o, i, today, lines=False) for o, i in rows], total, page)
 
 
 @router.get("/{order_id}", response_model=OrderOut, summary="One order with its lines")
-async def get_order(order_id: str, principal: CurrentPrincipal, uow: UowDep) -> OrderOut:
-    billing_viewer(principal)
+async def get_order(order_id: str, principal: BillingViewer, uow: UowDep) -> OrderOut:
     order, invoice = await _order_and_invoice(principal.csn, order_id, uow)
     return OrderOut.of(order, invoice, uow.clock.today(), lines=True)
 
@@ -52,9 +45,8 @@ async def get_order(order_id: str, principal: CurrentPrincipal, uow: UowDep) -> 
     summary="The order confirmation as PDF",
 )
 async def order_confirmation_pdf(
-    order_id: str, principal: CurrentPrincipal, uow: UowDep, docs: DocumentsDep
+    order_id: str, principal: BillingViewer, uow: UowDep, docs: DocumentsDep
 ) -> Response:
-    billing_viewer(principal)
     order, invoice = await _order_and_invoice(principal.csn, order_id, uow)
     pdf = render_order_confirmation(order, invoice, docs.seller, font_path=docs.font_path)
     return pdf_response(pdf, f"order-{order.number}.pdf")

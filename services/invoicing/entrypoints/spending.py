@@ -9,8 +9,7 @@ from pydantic import BaseModel
 
 from services.invoicing.adapters.repository import spending_figures
 from services.invoicing.domain.spending import month_starts, summarise
-from services.invoicing.entrypoints.deps import UowDep, billing_viewer
-from shared.http import CurrentPrincipal
+from services.invoicing.entrypoints.deps import BillingViewer, UowDep
 
 router = APIRouter(prefix="/v1/spending-summary", tags=["spending"])
 
@@ -37,8 +36,7 @@ class SpendingOut(BaseModel):
     response_model=SpendingOut,
     summary="The last five months and the current one: due, payment errors, made",
 )
-async def get_spending(principal: CurrentPrincipal, uow: UowDep) -> SpendingOut:
-    billing_viewer(principal)
+async def get_spending(principal: BillingViewer, uow: UowDep) -> SpendingOut:
     today = uow.clock.today()
     figures = await spending_figures(uow.session, principal.csn, month_starts(today)[0])
     months = summarise(figures, today)

@@ -8,7 +8,7 @@ from services.invoicing.adapters.repository import (
     OrderRepository,
     PaymentRequestRepository,
 )
-from shared.db import UnitOfWork
+from shared.uow import UnitOfWork
 
 
 class InvoicingUnitOfWork(UnitOfWork):

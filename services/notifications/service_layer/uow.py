@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from services.notifications.adapters.repository import NotificationsRepository
-from shared.db import UnitOfWork
+from shared.uow import UnitOfWork
 
 
 class NotificationsUnitOfWork(UnitOfWork):

@@ -27,9 +27,8 @@ from services.payments.domain.model import (
     PaymentMethod,
     PaymentMethodKind,
     PaymentMethodStatus,
-    Refund,
-    RefundStatus,
 )
+from services.payments.domain.refunds import Refund, RefundStatus
 from services.payments.domain.upcoming import InvoiceView, SubscriptionView
 from shared.db import str_enum
 from shared.db_types import UtcDateTime

@@ -20,13 +20,8 @@ from services.payments.adapters.orm import (
     refunds,
     subscription_views,
 )
-from services.payments.domain.model import (
-    Charge,
-    PaymentMethod,
-    PaymentMethodStatus,
-    Refund,
-    RefundStatus,
-)
+from services.payments.domain.model import Charge, PaymentMethod, PaymentMethodStatus
+from services.payments.domain.refunds import Refund, RefundStatus
 from services.payments.domain.upcoming import InvoiceView, SubscriptionView
 
 

@@ -3,6 +3,7 @@ over what payments knows from events (subscription and invoice snapshots) and it
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -78,7 +79,7 @@ def renewal_key(subscription_id: str, period_start: date) -> str:
 
 @dataclass(frozen=True)
 class UpcomingPayment:
-    date: date
+    date: dt.date  # the field is named `date` in the API; dt.date keeps the type unshadowed
     amount: int
     currency: str
     schedule: Schedule
@@ -91,7 +92,7 @@ class UpcomingPayment:
     payment_method_id: str | None = None
 
     @property
-    def sort_key(self) -> tuple[date, str, str]:
+    def sort_key(self) -> tuple[dt.date, str, str]:
         return (self.date, self.kind.value, self.invoice_id or ",".join(self.subscription_ids))
 
 

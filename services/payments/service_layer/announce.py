@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from services.payments.domain.model import Charge, PaymentMethod, Refund
+from services.payments.domain.model import Charge, PaymentMethod
+from services.payments.domain.refunds import Refund
 from shared.events import PaymentFailed, PaymentMethodChanged, PaymentRefunded, PaymentSucceeded
 
 

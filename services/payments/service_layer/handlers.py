@@ -10,11 +10,10 @@ import logging
 from services.payments.domain.model import (
     Charge,
     ChargeStatus,
-    Refund,
-    allocate_refund,
     idempotency_key_for,
     request_idempotency_key,
 )
+from services.payments.domain.refunds import Refund, allocate_refund
 from services.payments.domain.upcoming import InvoiceView, SubscriptionView, renewal_key
 from services.payments.service_layer.announce import payment_succeeded
 from services.payments.service_layer.uow import PaymentsUnitOfWork

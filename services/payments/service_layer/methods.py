@@ -62,7 +62,7 @@ async def add_payment_method(
     cmd: AddPaymentMethod, uow: PaymentsUnitOfWork, provider: PaymentProvider
 ) -> PaymentMethod:
     """Only what the provider tells about the token is kept: brand, last four, expiry.
-    (A repeated Idempotency-Key is answered before this runs: shared/idempotency.py.)"""
+    (A repeated Idempotency-Key is answered before this runs: shared/idempotency/.)"""
     try:
         details = await provider.attach(cmd.provider_token)
     except UnknownToken:

@@ -30,9 +30,9 @@ from services.payments.domain.model import (
     PAYMENT_METHOD_MISSING,
     Charge,
     ChargeStatus,
-    RefundStatus,
     idempotency_key_for,
 )
+from services.payments.domain.refunds import RefundStatus
 from services.payments.domain.retries import (
     DEFAULT_RETRY_DAYS,
     next_retry_at,

@@ -7,7 +7,7 @@ from services.payments.adapters.repository import (
     RefundRepository,
     SubscriptionViewRepository,
 )
-from shared.db import UnitOfWork
+from shared.uow import UnitOfWork
 
 
 class PaymentsUnitOfWork(UnitOfWork):

@@ -17,7 +17,7 @@ from services.quotes.domain.model import LineKind, QuoteLine, QuoteRefused
 from services.quotes.domain.pricing import Offer, Promotion, apply_promotions
 from shared.errors import NotFound
 from shared.money import Money
-from shared.terms import TERM_MONTHS, add_months
+from shared.terms import days_left_in_term, pro_rata_for_rest_of_term, term_end
 
 STANDARD_OPTION = "standard"
 
@@ -231,7 +231,7 @@ def _renewal_line(
         unit_price=unit,
         list_amount=unit * seats,
         period_start=sub.renewal_date,
-        period_end=add_months(sub.renewal_date, TERM_MONTHS[term]),
+        period_end=term_end(sub.renewal_date, term),
         book=book,
         today=today,
     )
@@ -256,7 +256,7 @@ def _purchase_line(
             raise QuoteRefused("line_incomplete", "A new line needs a term.")
         offer = book.offer(asked.product_code, asked.term, currency)
         unit = Money(offer.unit_price, currency)
-        end = add_months(today, TERM_MONTHS[asked.term])
+        end = term_end(today, asked.term)
         list_amount = unit * asked.seats
     else:
         if asked.coterm_with is None:
@@ -274,14 +274,12 @@ def _purchase_line(
         offer = book.offer(asked.product_code, target.term, currency)
         unit = Money(offer.unit_price, currency)
         end = target.renewal_date
-        term_start = add_months(end, -TERM_MONTHS[target.term])
-        remaining = min((end - today).days, (end - term_start).days)
-        if remaining <= 0:
+        if days_left_in_term(today, end, target.term) <= 0:
             raise QuoteRefused(
                 "coterm_date_passed",
                 f"{target.subscription_id} renews on {end}; quote its renewal first.",
             )
-        list_amount = (unit * asked.seats).pro_rata(remaining, (end - term_start).days)
+        list_amount = pro_rata_for_rest_of_term(unit * asked.seats, today, end, target.term)
     return _line(
         position,
         asked.kind,

@@ -5,7 +5,7 @@ from services.quotes.adapters.repository import (
     ProjectionRepository,
     QuoteRepository,
 )
-from shared.db import UnitOfWork
+from shared.uow import UnitOfWork
 
 
 class QuotesUnitOfWork(UnitOfWork):

@@ -14,8 +14,8 @@ from services.subscriptions.adapters.repository import SubscriptionRepository
 from services.subscriptions.domain.aggregate import Aggregate, NewVersion
 from services.subscriptions.domain.model import Subscription
 from services.subscriptions.service_layer import messages
-from shared.db import UnitOfWork
 from shared.events import EventData
+from shared.uow import UnitOfWork
 
 
 class AggregateUnitOfWork(UnitOfWork):

@@ -13,9 +13,9 @@ from services.payments.domain.model import (
     PaymentMethodInUse,
     PaymentMethodKind,
     PaymentMethodStatus,
-    allocate_refund,
     make_default,
 )
+from services.payments.domain.refunds import allocate_refund
 from shared.errors import DomainError
 
 pytestmark = pytest.mark.unit
