@@ -28,6 +28,7 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.messaging.transient import is_transient
+from shared.observability.logging import configure_logging
 from shared.request_guard import RequestGuardMiddleware
 from shared.settings import ServiceSettings
 
@@ -270,18 +271,16 @@ class Service(Generic[U]):
         return int(self.clock.offset.total_seconds())
 
     def serve(self) -> None:
-        logging.basicConfig(
-            level=self.settings.log_level,
-            format=f"%(asctime)s {self.name} %(levelname)s %(name)s: %(message)s",
+        configure_logging(
+            self.name, level=self.settings.log_level, environment=self.settings.environment
         )
-        logging.getLogger(f"{self.name}.kafka").setLevel(logging.WARNING)
-        logging.getLogger("aiokafka").setLevel(logging.WARNING)
         uvicorn.run(
             self.create_app(),
             host=self.settings.http_host,
             port=self.settings.http_port,
             log_level="warning",
             access_log=False,
+            log_config=None,  # uvicorn logs through configure_logging's handler
         )
 
 

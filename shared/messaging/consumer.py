@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.db import UnitOfWork
 from shared.events import DeadLettered, Envelope, EventData, dead_letter_topic
 from shared.messaging.transient import is_transient
+from shared.observability.logging import bind_event, consuming
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,8 @@ class EventConsumer:
                 **self.group_settings,
             )
             async def _consume(msg: KafkaMessage) -> None:
-                await self.process(contract, handler, msg.body, msg.raw_message)
+                with consuming(self.group_id, msg.raw_message):  # log fields of the record
+                    await self.process(contract, handler, msg.body, msg.raw_message)
 
             return handler
 
@@ -120,6 +122,7 @@ class EventConsumer:
             log.error("parking malformed %s message: %s", contract.topic, exc)
             await self._park(contract.topic, raw, record, str(exc), None)
             return
+        bind_event(envelope)
         last: BaseException | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
