@@ -29,6 +29,7 @@ from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.messaging.transient import is_transient
 from shared.observability.logging import configure_logging
+from shared.observability.metrics import broker_middlewares, install_metrics, refresh_service
 from shared.request_guard import RequestGuardMiddleware
 from shared.settings import ServiceSettings
 
@@ -64,6 +65,7 @@ class Service(Generic[U]):
             settings.kafka_bootstrap_servers or "127.0.0.1:9092",
             client_id=self.name,
             logger=logging.getLogger(f"{self.name}.kafka"),
+            middlewares=broker_middlewares(self.name),  # faststream_* message metrics
         )
         self.consumer = EventConsumer(
             self.broker,
@@ -217,6 +219,7 @@ class Service(Generic[U]):
         )
         app.add_middleware(RequestGuardMiddleware)  # before a key is kept for a refused body
         install_error_handlers(app)
+        install_metrics(app, self.name, refresh=lambda: refresh_service(self))  # /metrics
         app.include_router(self._ops_router())
         guarded = [Depends(internal_auth(self.settings.internal_token))]
         for router in self.routers:

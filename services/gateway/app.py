@@ -29,6 +29,7 @@ from services.gateway.ratelimit import CallerDep, RateLimiter
 from services.gateway.routes import ROUTES, Route
 from services.gateway.web import mount_web_app
 from shared.http import install_error_handlers
+from shared.observability.metrics import install_metrics
 from shared.principal import HEADER_INTERNAL_TOKEN, HEADER_REQUEST_ID
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ def create_app(
     if settings.environment in DEV_ENVIRONMENTS:  # never in prod: dev sign-in of the web app
         app.include_router(dev_auth_router())
     _serve_openapi(app, routes)
+    install_metrics(app, "gateway")  # internal network only: docs/operations.md
     mount_web_app(app, settings)  # last: its fallback takes what no other route took
     return app
 

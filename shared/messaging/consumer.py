@@ -26,6 +26,7 @@ from shared.db import UnitOfWork
 from shared.events import DeadLettered, Envelope, EventData, dead_letter_topic
 from shared.messaging.transient import is_transient
 from shared.observability.logging import bind_event, consuming
+from shared.observability.metrics import event_handled, message_parked
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ class EventConsumer:
                 return
             await handler(event, envelope, uow)
             await uow.commit()
+        event_handled(self.group_id, envelope, event)  # domain metrics
         self.after_commit()
 
     async def _park(
@@ -183,4 +185,5 @@ class EventConsumer:
             )
             await uow.commit()
         self.parked_total += 1
+        message_parked(self.group_id, topic)
         self.after_commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,7 +75,8 @@ class Outbox:
                 "topic": topic,
                 "message_key": env.key,
                 "payload": env.model_dump_json(),
-                "created_at": self.clock.now(),
+                # The wall clock, as published_at: the dev clock's offset would skew its age.
+                "created_at": datetime.now(UTC),
             }
             for env, topic in pending
         ]

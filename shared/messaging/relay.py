@@ -17,6 +17,7 @@ from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import SQLITE_AUTOCOMMIT
+from shared.observability.metrics import outbox_published
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.max_backoff = max_backoff_seconds
         self.lock_id = zlib.crc32(f"outbox-relay:{service_name}".encode())
+        self.service_name = service_name
         self._producer: AIOKafkaProducer | None = None
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
@@ -93,7 +95,13 @@ class OutboxRelay:
                 return 0
             rows = (
                 await conn.execute(
-                    select(table.c.id, table.c.topic, table.c.message_key, table.c.payload)
+                    select(
+                        table.c.id,
+                        table.c.topic,
+                        table.c.message_key,
+                        table.c.payload,
+                        table.c.created_at,
+                    )
                     .where(table.c.published_at.is_(None))
                     .order_by(table.c.id)
                     .limit(self.batch_size)
@@ -114,6 +122,7 @@ class OutboxRelay:
                 .values(published_at=datetime.now(UTC))
             )
         self.published_total += len(rows)
+        outbox_published(self.service_name, rows)  # metrics
         return len(rows)
 
     async def run(self) -> None:
