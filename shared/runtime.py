@@ -30,6 +30,7 @@ from shared.messaging.tables import MessagingTables
 from shared.messaging.transient import is_transient
 from shared.observability.logging import configure_logging
 from shared.observability.metrics import broker_middlewares, install_metrics, refresh_service
+from shared.observability.tracing import instrument_app
 from shared.request_guard import RequestGuardMiddleware
 from shared.settings import ServiceSettings
 
@@ -220,6 +221,7 @@ class Service(Generic[U]):
         app.add_middleware(RequestGuardMiddleware)  # before a key is kept for a refused body
         install_error_handlers(app)
         install_metrics(app, self.name, refresh=lambda: refresh_service(self))  # /metrics
+        instrument_app(app, self.name, self.engine)  # OpenTelemetry, when OTEL_* turns it on
         app.include_router(self._ops_router())
         guarded = [Depends(internal_auth(self.settings.internal_token))]
         for router in self.routers:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import Clock
 from shared.events import Envelope, EventData
+from shared.observability.tracing import current_traceparent
 
 
 def build_envelope(
@@ -77,6 +78,7 @@ class Outbox:
                 "payload": env.model_dump_json(),
                 # The wall clock, as published_at: the dev clock's offset would skew its age.
                 "created_at": datetime.now(UTC),
+                "traceparent": current_traceparent(),
             }
             for env, topic in pending
         ]

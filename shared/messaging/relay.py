@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import SQLITE_AUTOCOMMIT
 from shared.observability.metrics import outbox_published
+from shared.observability.tracing import relaying
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class OutboxRelay:
                         table.c.message_key,
                         table.c.payload,
                         table.c.created_at,
+                        table.c.traceparent,
                     )
                     .where(table.c.published_at.is_(None))
                     .order_by(table.c.id)
@@ -111,11 +113,14 @@ class OutboxRelay:
                 return 0
             producer = await self._ensure_producer()
             # send() enqueues in order; one partition's batches are sent in that order.
-            futures = [
-                await producer.send(r.topic, r.payload.encode(), key=r.message_key.encode())
-                for r in rows
-            ]
-            await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
+            with relaying(self.service_name, rows) as headers:  # traceparent of each row
+                futures = [
+                    await producer.send(
+                        r.topic, r.payload.encode(), key=r.message_key.encode(), headers=h
+                    )
+                    for r, h in zip(rows, headers, strict=True)
+                ]
+                await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
             await conn.execute(
                 update(table)
                 .where(table.c.id.in_([r.id for r in rows]))

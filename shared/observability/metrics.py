@@ -233,7 +233,10 @@ def install_metrics(
 
 
 def broker_middlewares(service: str) -> list[Any]:
-    """faststream's Prometheus middleware: received and processed messages, by handler."""
+    """faststream's middlewares: telemetry (when tracing is on) continues the trace of a
+    consumed message's `traceparent` header; Prometheus counts and times messages."""
     from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 
-    return [KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service)]
+    from shared.observability.tracing import broker_middlewares as telemetry
+
+    return [*telemetry(), KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service)]
