@@ -77,7 +77,9 @@ def instrument_app(app: Any, service: str, engine: Any = None) -> None:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"]
+    )
     if not _configured.get("httpx"):
         HTTPXClientInstrumentor().instrument()
         _configured["httpx"] = True
