@@ -30,6 +30,7 @@ LOG_FORMATS = ("json", "console")
 QUIET_LOGGERS = ("aiokafka", "sqlalchemy", "httpx", "httpcore", "faststream")
 
 log = logging.getLogger(__name__)
+consumer_log = logging.getLogger("shared.messaging.consumer")
 
 
 def log_format(environment: str = "dev", explicit: str | None = None) -> str:
@@ -131,7 +132,7 @@ def consuming(consumer_group: str, record: Any) -> Iterator[None]:
     started = time.perf_counter()
     try:
         yield
-        log.info("message processed in %.1f ms", (time.perf_counter() - started) * 1000)
+        consumer_log.info("message processed in %.1f ms", (time.perf_counter() - started) * 1000)
     finally:
         clear_contextvars()
         bind_contextvars(**saved)

@@ -157,7 +157,9 @@ async def refresh_outbox(service: str, engine: AsyncEngine, outbox: Table) -> No
 
 
 async def refresh_consumer_lag(subscribers: Iterable[Any], group_prefix: str) -> None:
-    """Lag of the partitions assigned to this replica's consumers."""
+    """Lag of the partitions assigned to this replica's consumers (now: a partition that moved
+    to another replica is reported there, not here)."""
+    CONSUMER_LAG.clear()
     for subscriber in subscribers:
         consumer = getattr(subscriber, "consumer", None)
         if consumer is None:
