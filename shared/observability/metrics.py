@@ -160,20 +160,20 @@ async def refresh_consumer_lag(subscribers: Iterable[Any], group_prefix: str) ->
     """Lag of the partitions assigned to this replica's consumers (now: a partition that moved
     to another replica is reported there, not here)."""
     CONSUMER_LAG.clear()
-    for subscriber in subscribers:
-        consumer = getattr(subscriber, "consumer", None)
-        if consumer is None:
-            continue
-        for tp in consumer.assignment():
-            high = consumer.highwater(tp)
-            if high is None:  # no fetch answered yet
-                continue
-            try:
-                position = await asyncio.wait_for(consumer.position(tp), 0.5)
-            except Exception:  # rebalancing, or not fetched yet: next scrape
-                continue
-            group = f"{group_prefix}.{tp.topic}"
-            CONSUMER_LAG.labels(group, tp.topic, str(tp.partition)).set(max(0, high - position))
+
+    async def lag_of(consumer: Any, tp: Any) -> None:
+        high = consumer.highwater(tp)
+        if high is None:  # no fetch answered yet
+            return
+        try:
+            position = await asyncio.wait_for(consumer.position(tp), 0.5)
+        except Exception:  # rebalancing, or not fetched yet: next scrape
+            return
+        group = f"{group_prefix}.{tp.topic}"
+        CONSUMER_LAG.labels(group, tp.topic, str(tp.partition)).set(max(0, high - position))
+
+    consumers = [c for s in subscribers if (c := getattr(s, "consumer", None)) is not None]
+    await asyncio.gather(*(lag_of(c, tp) for c in consumers for tp in c.assignment()))
 
 
 async def refresh_service(service: Any) -> None:

@@ -20,28 +20,12 @@ import httpx
 from shared.infra.kafka import free_port
 from shared.infra.stack import SERVICE_NAMES, Stack
 from tests.e2e.gateway_tools import bearer, extra_gateway
+from tests.e2e.observability_support import sample, scrape
 from tests.kafka_tools import eventually, read_topic
 
 PROBE_ACCOUNT, PROBE_SUBSCRIPTION = "5100000009", "sub-gwp-probe"
 GINA = bearer(PROBE_ACCOUNT, ["primary_admin"], subject="gina@gwprobe.example")
 CONSUMERS_OF_SUBSCRIPTION_CHANGED = ("payments", "quotes", "notifications")
-
-
-def scrape(url: str) -> str:
-    resp = httpx.get(f"{url}/metrics", timeout=10)
-    assert resp.status_code == 200, resp.text
-    assert resp.headers["content-type"].startswith("text/plain")
-    return resp.text
-
-
-def sample(text: str, name: str, **labels: str) -> float | None:
-    """The value of one sample of a scrape, or None."""
-    for line in text.splitlines():
-        if not line.startswith(name + "{") and not line.startswith(name + " "):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return None
 
 
 async def toggle_auto_renew(gateway: httpx.AsyncClient, headers: dict[str, str]) -> None:
@@ -53,12 +37,15 @@ async def toggle_auto_renew(gateway: httpx.AsyncClient, headers: dict[str, str])
     assert resp.status_code == 200, resp.text
 
 
-def json_lines(log: Path) -> list[dict[str, Any]]:
-    found = []
-    for line in log.read_text(errors="replace").splitlines():
-        if line.startswith("{"):
-            found.append(json.loads(line))
-    return found
+def written_since_start(stack: Stack, name: str) -> list[str]:
+    """The lines a stack process wrote since it started (its log is appended across runs)."""
+    with (stack.log_dir / f"{name}.log").open("rb") as log:
+        log.seek(stack.log_offsets.get(name, 0))
+        return log.read().decode(errors="replace").splitlines()
+
+
+def json_lines(stack: Stack, name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in written_since_start(stack, name) if line.startswith("{")]
 
 
 async def test_every_process_serves_metrics_and_the_gateway_does_not_forward_them(
@@ -104,7 +91,7 @@ async def test_consumers_log_json_lines_with_the_requests_correlation_id_and_the
     async def logged() -> dict[str, dict[str, Any]]:
         found = {}
         for name in CONSUMERS_OF_SUBSCRIPTION_CHANGED:
-            for line in json_lines(stack.log_dir / f"{name}.log"):
+            for line in json_lines(stack, name):
                 if line.get("correlation_id") == rid and line.get("topic"):
                     found[name] = line
         return found if len(found) == len(CONSUMERS_OF_SUBSCRIPTION_CHANGED) else {}
@@ -119,8 +106,7 @@ async def test_consumers_log_json_lines_with_the_requests_correlation_id_and_the
         assert "trace_id" in line and line["level"] == "info"
     # Every process writes JSON lines only (ENVIRONMENT=test): nothing else to parse.
     for name in (*SERVICE_NAMES, "gateway"):
-        text = (stack.log_dir / f"{name}.log").read_text(errors="replace")
-        for raw in text.splitlines():
+        for raw in written_since_start(stack, name):
             if raw.strip():
                 json.loads(raw)
 
