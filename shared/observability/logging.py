@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import IO, Any
 
 import structlog
@@ -41,7 +41,7 @@ def log_format(environment: str = "dev", explicit: str | None = None) -> str:
 
 
 def _add_service(service: str) -> structlog.types.Processor:
-    def add(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def add(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         event_dict.setdefault("service", service)
         event_dict.setdefault("correlation_id", None)
         return event_dict
@@ -49,7 +49,9 @@ def _add_service(service: str) -> structlog.types.Processor:
     return add
 
 
-def add_trace_context(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def add_trace_context(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """The current OpenTelemetry span's ids; null when there is none (tracing off)."""
     from opentelemetry import trace
 

@@ -4,6 +4,7 @@ tokens and JWTs are masked wherever they appear, and fields named like a secret 
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from typing import Any
 
 from shared.card_data import _PAN as _PAN_LIKE  # the one definition of a card number's shape
@@ -73,6 +74,6 @@ def redact_value(value: Any) -> Any:
     return value
 
 
-def redact_secrets(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> dict[str, Any]:
     """structlog processor: the last one before rendering, so tracebacks are masked too."""
-    return redact_value(event_dict)  # type: ignore[no-any-return]
+    return redact_value(dict(event_dict))  # type: ignore[no-any-return]

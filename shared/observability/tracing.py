@@ -23,6 +23,12 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    Sampler,
+    SamplingResult,
+    _get_from_env_or_default,
+)
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 log = logging.getLogger(__name__)
@@ -50,7 +56,7 @@ def setup_tracing(service: str) -> bool:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
     resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME") or service})
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=resource, sampler=NoOrphanStatements(_env_sampler()))
     for name in os.environ["OTEL_TRACES_EXPORTER"].lower().split(","):
         name = name.strip()
         if name == "otlp":
@@ -67,6 +73,40 @@ def setup_tracing(service: str) -> bool:
     trace.set_tracer_provider(provider)
     _configured["provider"] = True
     return True
+
+
+def _env_sampler() -> Sampler:
+    return _get_from_env_or_default()  # OTEL_TRACES_SAMPLER / _ARG, parentbased_always_on
+
+
+class NoOrphanStatements(Sampler):
+    """The configured sampler, except that a SQL statement outside any span (the relay's and
+    the periodic jobs' polling at rest) starts no trace of its own: a trace per idle poll
+    would bury the requests and messages in the tracing backend."""
+
+    def __init__(self, delegate: Sampler) -> None:
+        self.delegate = delegate
+
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: Any = None,
+        attributes: Any = None,
+        links: Any = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        parent = trace.get_current_span(parent_context).get_span_context()
+        statement = bool(attributes) and any(k.startswith("db.") for k in attributes)
+        if not parent.is_valid and statement:
+            return SamplingResult(Decision.DROP)
+        return self.delegate.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"NoOrphanStatements({self.delegate.get_description()})"
 
 
 def instrument_app(app: Any, service: str, engine: Any = None) -> None:

@@ -74,3 +74,24 @@ def test_the_jsonl_exporter_writes_one_line_per_span_with_its_trace(tmp_path: Pa
     child, parent = spans
     assert child["trace_id"] == parent["trace_id"]
     assert child["parent_id"] == parent["span_id"]
+
+
+def test_a_sql_statement_outside_any_span_starts_no_trace_but_one_inside_a_request_does(
+    tmp_path: Path,
+) -> None:
+    """At rest the relay and the periodic jobs poll the database: no trace per poll."""
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+
+    from shared.observability.tracing import NoOrphanStatements
+
+    provider = TracerProvider(sampler=NoOrphanStatements(ALWAYS_ON))
+    provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(tmp_path / "t.jsonl")))
+    tracer = provider.get_tracer("test")
+    sql = {"db.system": "postgresql", "db.statement": "SELECT 1"}
+    with tracer.start_as_current_span("poll", attributes=sql):
+        pass
+    with tracer.start_as_current_span("GET /v1/invoices"):
+        with tracer.start_as_current_span("SELECT", attributes=sql):
+            pass
+    names = [json.loads(line)["name"] for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert names == ["SELECT", "GET /v1/invoices"]
