@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+from shared.infra.stack import SERVICE_NAMES
+
+__all__ = ["SERVICE_NAMES", "sample", "samples", "scrape"]
+
 
 def scrape(url: str) -> str:
     resp = httpx.get(f"{url}/metrics", timeout=10)

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.infra.stack import SERVICE_NAMES, Stack
+from shared.infra.stack import Stack
 from shared.terms import add_months
 from tests.e2e.conftest import ALICE, NORA, UMA
-from tests.e2e.observability_support import sample, samples, scrape
+from tests.e2e.observability_support import SERVICE_NAMES, sample, samples, scrape
 from tests.kafka_tools import consumers_caught_up, envelopes, eventually, publish_raw, read_topic
 
 pytestmark = pytest.mark.slow
