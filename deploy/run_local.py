@@ -61,6 +61,10 @@ def main() -> None:
                 print(f"  {s:<14}{stack.url(s)}")
             print(f"  Kafka broker  {bootstrap}   (topics: KAFKA_BOOTSTRAP_SERVERS={bootstrap})")
             print(
+                f"  metrics       {stack.url('gateway')}/metrics and /metrics of each service "
+                "(Prometheus; internal network only, docs/operations.md)"
+            )
+            print(
                 f"\nE-mails: a local SMTP sink ({stack.env['SMTP_URL']}) keeps every message the "
                 f"notifications service sends\n  as an .eml file in {var / 'mail'}/ "
                 "(open one in a mail client, or: ls var/mail; cat var/mail/<file>.eml)"

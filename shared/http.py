@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError
+from shared.observability.logging import correlated
 from shared.principal import (
     HEADER_CSN,
     HEADER_PARTNER,
@@ -128,7 +129,8 @@ def install_error_handlers(app: FastAPI) -> None:
         given = request.headers.get(HEADER_REQUEST_ID, "")
         rid = given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
         request.state.request_id = rid
-        response = await call_next(request)
+        with correlated(rid):  # every log line of the request carries it
+            response = await call_next(request)
         response.headers[HEADER_REQUEST_ID] = rid
         return response
 

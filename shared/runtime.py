@@ -29,6 +29,9 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.messaging.transient import is_transient
+from shared.observability.logging import configure_logging
+from shared.observability.metrics import broker_middlewares, install_metrics, refresh_service
+from shared.observability.tracing import instrument_app
 from shared.request_guard import RequestGuardMiddleware
 from shared.settings import ServiceSettings
 from shared.uow import UnitOfWork
@@ -65,6 +68,7 @@ class Service(Generic[U]):
             settings.kafka_bootstrap_servers or "127.0.0.1:9092",
             client_id=self.name,
             logger=logging.getLogger(f"{self.name}.kafka"),
+            middlewares=broker_middlewares(self.name),  # faststream_* message metrics
         )
         self.consumer = EventConsumer(
             self.broker,
@@ -222,6 +226,8 @@ class Service(Generic[U]):
         )
         app.add_middleware(RequestGuardMiddleware)  # before a key is kept for a refused body
         install_error_handlers(app)
+        install_metrics(app, self.name, refresh=lambda: refresh_service(self))  # /metrics
+        instrument_app(app, self.name, self.engine)  # OpenTelemetry, when OTEL_* turns it on
         app.include_router(self._ops_router())
         guarded = [Depends(internal_auth(self.settings.internal_token))]
         for router in self.routers:
@@ -276,18 +282,16 @@ class Service(Generic[U]):
         return int(self.clock.offset.total_seconds())
 
     def serve(self) -> None:
-        logging.basicConfig(
-            level=self.settings.log_level,
-            format=f"%(asctime)s {self.name} %(levelname)s %(name)s: %(message)s",
+        configure_logging(
+            self.name, level=self.settings.log_level, environment=self.settings.environment
         )
-        logging.getLogger(f"{self.name}.kafka").setLevel(logging.WARNING)
-        logging.getLogger("aiokafka").setLevel(logging.WARNING)
         uvicorn.run(
             self.create_app(),
             host=self.settings.http_host,
             port=self.settings.http_port,
             log_level="warning",
             access_log=False,
+            log_config=None,  # uvicorn logs through configure_logging's handler
         )
 
 

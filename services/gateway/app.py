@@ -29,6 +29,8 @@ from services.gateway.ratelimit import CallerDep, RateLimiter
 from services.gateway.routes import ROUTES, Route
 from services.gateway.web import mount_web_app
 from shared.http import install_error_handlers
+from shared.observability.metrics import install_metrics
+from shared.observability.tracing import instrument_app
 from shared.principal import HEADER_INTERNAL_TOKEN, HEADER_REQUEST_ID
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,8 @@ def create_app(
     if settings.environment in DEV_ENVIRONMENTS:  # never in prod: dev sign-in of the web app
         app.include_router(dev_auth_router())
     _serve_openapi(app, routes)
+    install_metrics(app, "gateway")  # internal network only: docs/operations.md
+    instrument_app(app, "gateway")  # OpenTelemetry, when OTEL_* turns it on
     mount_web_app(app, settings)  # last: its fallback takes what no other route took
     return app
 

@@ -59,6 +59,8 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Where each process's log began for this start (logs are appended across runs).
+    log_offsets: dict[str, int] = field(default_factory=dict)
     # Where the local SMTP sink keeps every e-mail the notifications service sends (.eml);
     # default: `mail/` beside the logs. Unused when env sets SMTP_URL.
     mail_dir: Path | None = None
@@ -93,6 +95,7 @@ class Stack:
 
     def start_process(self, name: str) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")
+        self.log_offsets[name] = log.seek(0, os.SEEK_END)
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
             env=self._env(name),

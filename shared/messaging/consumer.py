@@ -29,6 +29,8 @@ from shared.events import DeadLettered, Envelope, EventData, dead_letter_topic
 from shared.messaging.outbox import Outbox
 from shared.messaging.tables import MessagingTables
 from shared.messaging.transient import is_transient
+from shared.observability.logging import bind_event, consuming
+from shared.observability.metrics import event_handled, message_parked
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +128,8 @@ class EventConsumer:
             # One Kafka consumer group per (service, topic): a service's subscribers never
             # rebalance each other, and N replicas of the service share each topic's partitions.
             async def _consume(msg: KafkaMessage) -> None:
-                await self.process(contract, handler, msg.body, msg.raw_message)
+                with consuming(self.group_id, msg.raw_message):  # log fields of the record
+                    await self.process(contract, handler, msg.body, msg.raw_message)
 
             self.broker.subscriber(
                 contract.topic,
@@ -150,6 +153,7 @@ class EventConsumer:
             log.error("parking malformed %s message: %s", contract.topic, exc)
             await self._park(contract.topic, raw, record, str(exc), None)
             return
+        bind_event(envelope)
         last: BaseException | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
@@ -185,6 +189,7 @@ class EventConsumer:
                 return
             await handler(event, envelope, uow)
             await uow.commit()
+        event_handled(self.group_id, envelope, event)  # domain metrics
         self.after_commit()
 
     async def _park(
@@ -210,4 +215,5 @@ class EventConsumer:
             )
             await uow.commit()
         self.parked_total += 1
+        message_parked(self.group_id, topic)
         self.after_commit()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import Clock
 from shared.events import Envelope, EventData
+from shared.observability.tracing import current_traceparent
 
 
 def build_envelope(
@@ -74,7 +76,9 @@ class Outbox:
                 "topic": topic,
                 "message_key": env.key,
                 "payload": env.model_dump_json(),
-                "created_at": self.clock.now(),
+                # The wall clock, as published_at: the dev clock's offset would skew its age.
+                "created_at": datetime.now(UTC),
+                "traceparent": current_traceparent(),
             }
             for env, topic in pending
         ]

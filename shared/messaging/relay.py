@@ -17,6 +17,8 @@ from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import SQLITE_AUTOCOMMIT
+from shared.observability.metrics import outbox_published
+from shared.observability.tracing import relaying
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.max_backoff = max_backoff_seconds
         self.lock_id = zlib.crc32(f"outbox-relay:{service_name}".encode())
+        self.service_name = service_name
         self._producer: AIOKafkaProducer | None = None
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
@@ -93,7 +96,14 @@ class OutboxRelay:
                 return 0
             rows = (
                 await conn.execute(
-                    select(table.c.id, table.c.topic, table.c.message_key, table.c.payload)
+                    select(
+                        table.c.id,
+                        table.c.topic,
+                        table.c.message_key,
+                        table.c.payload,
+                        table.c.created_at,
+                        table.c.traceparent,
+                    )
                     .where(table.c.published_at.is_(None))
                     .order_by(table.c.id)
                     .limit(self.batch_size)
@@ -103,17 +113,21 @@ class OutboxRelay:
                 return 0
             producer = await self._ensure_producer()
             # send() enqueues in order; one partition's batches are sent in that order.
-            futures = [
-                await producer.send(r.topic, r.payload.encode(), key=r.message_key.encode())
-                for r in rows
-            ]
-            await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
+            with relaying(self.service_name, rows) as headers:  # traceparent of each row
+                futures = [
+                    await producer.send(
+                        r.topic, r.payload.encode(), key=r.message_key.encode(), headers=h
+                    )
+                    for r, h in zip(rows, headers, strict=True)
+                ]
+                await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
             await conn.execute(
                 update(table)
                 .where(table.c.id.in_([r.id for r in rows]))
                 .values(published_at=datetime.now(UTC))
             )
         self.published_total += len(rows)
+        outbox_published(self.service_name, rows)  # metrics
         return len(rows)
 
     async def run(self) -> None:

@@ -41,6 +41,8 @@ def define_messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("payload", Text, nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
         Column("published_at", UtcDateTime(), nullable=True),
+        # W3C trace context of the span that wrote the row; the relay sends it as a header.
+        Column("traceparent", String(55), nullable=True),
         Index(
             "ix_outbox_unpublished",
             "id",

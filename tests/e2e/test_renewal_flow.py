@@ -15,6 +15,7 @@ import pytest
 from shared.infra.stack import Stack
 from shared.terms import add_months
 from tests.e2e.conftest import ALICE, NORA, UMA
+from tests.e2e.observability_support import SERVICE_NAMES, sample, samples, scrape
 from tests.kafka_tools import consumers_caught_up, envelopes, eventually, publish_raw, read_topic
 
 pytestmark = pytest.mark.slow
@@ -212,6 +213,34 @@ async def test_malformed_event_is_dead_lettered_and_the_consumer_goes_on(
         return sub["renewal_date"] == add_months(old, 1).isoformat()
 
     await eventually(render_renewed, timeout=45)
+
+
+async def test_metrics_count_the_renewals_and_settle_at_no_backlog_and_no_lag(
+    before_renewal: dict[str, dict[str, Any]], stack: Stack
+) -> None:
+    """What an operator scrapes after a renewal wave (issue 15): renewals requested, renewed
+    and failed (sub-bh-cad's declined card), charges by outcome, the parked malformed message,
+    and, once all is handled, no outbox backlog and no consumer lag in any service."""
+    subscriptions = scrape(stack.url("subscriptions"))
+    assert sum(samples(subscriptions, "billing_renewals_requested_total", kind="automatic")) >= 2
+    assert (sample(subscriptions, "billing_renewals_renewed_total") or 0) >= 1
+    assert sum(samples(subscriptions, "billing_renewals_failed_total", reason="card_declined")) >= 1
+    payments = scrape(stack.url("payments"))
+    assert (sample(payments, "billing_charges_total", outcome="succeeded") or 0) >= 1
+    assert (
+        sample(payments, "billing_charges_total", outcome="failed", reason="card_declined") or 0
+    ) >= 1
+
+    async def settled() -> dict[str, float]:
+        left = {}
+        for name in SERVICE_NAMES:
+            text = scrape(stack.url(name))
+            left[name] = (sample(text, "outbox_unpublished_rows", service=name) or 0) + sum(
+                samples(text, "consumer_lag_messages")
+            )
+        return left if not any(left.values()) else {}
+
+    await eventually(settled, timeout=60)
 
 
 async def test_another_account_cannot_see_a_subscription(gateway: httpx.AsyncClient) -> None:

@@ -41,6 +41,7 @@ from services.payments.domain.retries import (
 from services.payments.service_layer import announce
 from services.payments.service_layer.uow import PaymentsUnitOfWork
 from shared.messaging.transient import is_transient
+from shared.observability.metrics import charge_settled
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -192,6 +193,8 @@ async def _record(
                 policy,
             )
         await uow.commit()
+        if acted and result.succeeded:
+            charge_settled("succeeded")  # metrics; failures are counted by _fail
         return acted
 
 
@@ -213,6 +216,7 @@ async def _fail(
             default=None,
         )
     uow.publish(announce.payment_failed(charge, retry))
+    charge_settled("failed", code)
     return True
 
 

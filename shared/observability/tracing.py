@@ -1,0 +1,223 @@
+"""OpenTelemetry traces, off by default: one trace from a gateway request through every service
+and topic it causes. An outbox would break the chain (the event leaves after the request
+ended), so the W3C `traceparent` of the span that wrote an outbox row is kept in the row and
+put back as a Kafka header by the relay; faststream's telemetry middleware continues it in
+the consumer, whose own outbox rows carry it on.
+
+Configured by the standard variables: `OTEL_TRACES_EXPORTER=otlp` (and
+`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, ...) turns it on,
+`console` prints spans; `jsonl` (ours, for tests) appends one JSON object a span to
+`OTEL_TRACES_FILE`. Unset, `none` or `OTEL_SDK_DISABLED=true`: no spans, no cost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    Sampler,
+    SamplingResult,
+    _get_from_env_or_default,
+)
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+log = logging.getLogger(__name__)
+TRACEPARENT = "traceparent"
+_PROPAGATOR = TraceContextTextMapPropagator()
+_tracer = trace.get_tracer("billing-orders.outbox")
+_configured: dict[str, bool] = {}
+
+
+def tracing_enabled() -> bool:
+    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    exporters = os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    return exporters not in ("", "none")
+
+
+def setup_tracing(service: str) -> bool:
+    """Install the tracer provider and the exporters OTEL_TRACES_EXPORTER names (once)."""
+    if not tracing_enabled():
+        return False
+    if _configured.get("provider"):
+        return True
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+    resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME") or service})
+    provider = TracerProvider(resource=resource, sampler=NoOrphanStatements(_env_sampler()))
+    for name in os.environ["OTEL_TRACES_EXPORTER"].lower().split(","):
+        name = name.strip()
+        if name == "otlp":
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        elif name == "console":
+            provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+        elif name == "jsonl":
+            path = Path(os.environ.get("OTEL_TRACES_FILE", f"var/traces/{service}.jsonl"))
+            provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(path)))
+        elif name and name != "none":
+            log.warning("OTEL_TRACES_EXPORTER %r is not supported here; ignored", name)
+    trace.set_tracer_provider(provider)
+    _configured["provider"] = True
+    return True
+
+
+def _env_sampler() -> Sampler:
+    return _get_from_env_or_default()  # OTEL_TRACES_SAMPLER / _ARG, parentbased_always_on
+
+
+class NoOrphanStatements(Sampler):
+    """The configured sampler, except that a SQL statement outside any span (the relay's and
+    the periodic jobs' polling at rest) starts no trace of its own: a trace per idle poll
+    would bury the requests and messages in the tracing backend."""
+
+    def __init__(self, delegate: Sampler) -> None:
+        self.delegate = delegate
+
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: Any = None,
+        attributes: Any = None,
+        links: Any = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        parent = trace.get_current_span(parent_context).get_span_context()
+        statement = bool(attributes) and any(k.startswith("db.") for k in attributes)
+        if not parent.is_valid and statement:
+            return SamplingResult(Decision.DROP)
+        return self.delegate.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"NoOrphanStatements({self.delegate.get_description()})"
+
+
+def instrument_app(app: Any, service: str, engine: Any = None) -> None:
+    """FastAPI server spans, httpx client spans (the gateway's calls carry `traceparent`) and
+    SQLAlchemy statement spans; nothing when tracing is off."""
+    if not setup_tracing(service):
+        return
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,readyz,metrics", exclude_spans=["receive", "send"]
+    )
+    if not _configured.get("httpx"):
+        HTTPXClientInstrumentor().instrument()
+        _configured["httpx"] = True
+    if engine is not None and not _configured.get("sqlalchemy"):
+        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+        SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+        _configured["sqlalchemy"] = True
+
+
+def broker_middlewares() -> list[Any]:
+    """faststream's telemetry middleware: a consumer span continues the header's trace."""
+    if not tracing_enabled():
+        return []
+    from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+
+    return [KafkaTelemetryMiddleware()]
+
+
+def current_traceparent() -> str | None:
+    """The W3C traceparent of the current span, to keep with an outbox row; None without one."""
+    carrier: dict[str, str] = {}
+    _PROPAGATOR.inject(carrier)
+    return carrier.get(TRACEPARENT)
+
+
+@contextlib.contextmanager
+def relaying(service: str, rows: Sequence[Any]) -> Iterator[list[list[tuple[str, bytes]]]]:
+    """Kafka headers for each relayed outbox row: its stored traceparent, or, while tracing is
+    on, that of a producer span (child of the stored one) covering the send."""
+    spans: list[Any] = []
+    headers: list[list[tuple[str, bytes]]] = []
+    on = tracing_enabled()
+    for row in rows:
+        stored = getattr(row, "traceparent", None)
+        if not stored:
+            headers.append([])
+            continue
+        if not on:
+            headers.append([(TRACEPARENT, stored.encode())])
+            continue
+        parent = _PROPAGATOR.extract({TRACEPARENT: stored})
+        span = _tracer.start_span(
+            f"{row.topic} publish",
+            context=parent,
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": row.topic,
+                "messaging.operation.type": "publish",
+                "service.component": f"{service} outbox relay",
+            },
+        )
+        carrier: dict[str, str] = {}
+        _PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
+        headers.append([(TRACEPARENT, carrier[TRACEPARENT].encode())])
+        spans.append(span)
+    try:
+        yield headers
+    except BaseException as exc:
+        for span in spans:
+            span.record_exception(exc)
+            span.set_status(trace.Status(trace.StatusCode.ERROR))
+        raise
+    finally:
+        for span in spans:
+            span.end()
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """Appends each finished span as one JSON line (tests read the file to follow a trace)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    def export(self, spans: Sequence[Any]) -> SpanExportResult:
+        lines = [json.dumps(_span_dict(s), default=str) for s in spans]
+        with self._lock, self.path.open("a", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in lines))
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        pass
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return True
+
+
+def _span_dict(span: Any) -> dict[str, Any]:
+    ctx = span.get_span_context()
+    return {
+        "name": span.name,
+        "service": span.resource.attributes.get("service.name"),
+        "trace_id": format(ctx.trace_id, "032x"),
+        "span_id": format(ctx.span_id, "016x"),
+        "parent_id": format(span.parent.span_id, "016x") if span.parent else None,
+        "kind": span.kind.name,
+        "attributes": dict(span.attributes or {}),
+    }
