@@ -39,9 +39,11 @@ from tests.e2e.notifications_support import (
     wait_mails,
 )
 from tests.e2e.quotes_support import (
+    PARTNER,
     customer,
     new_csn,
     new_id,
+    partner,
     person,
     publish,
     seed_subscriptions,
@@ -384,3 +386,46 @@ async def test_two_replicas_make_one_quote_per_group_and_one_email_per_fact(
     assert {e["data"]["quote_id"] for e in sent} == {q["id"] for q in replicas_window}
     for fact, people in facts.items():
         assert recipients(mails(stack, fact)) == sorted(people), fact
+
+
+P_CSN = new_csn()  # an account of its own: its automatic quote is the only one there
+P_ADMIN = f"admin@{P_CSN}.example"
+P_HEADERS = person(P_CSN, "primary_admin", P_ADMIN)
+PARTNERED = new_id("sub-auto-partner")
+
+
+async def test_a_partner_quote_sent_for_the_renewal_cancels_the_automatic_one(
+    gateway: httpx.AsyncClient, kafka_bootstrap: str
+) -> None:
+    """R-QUO-8 with R-QUO-3: the partner of record quotes the renewal itself; a draft changes
+    nothing, sending it cancels the automatic quote, whose reason names the partner's quote."""
+    await publish(kafka_bootstrap, customer(P_CSN), "invoicing")
+    await publish_contacts(
+        kafka_bootstrap, contacts(P_CSN, (P_ADMIN, "Pia Admin", ["primary_admin"]))
+    )
+    today = await service_today(gateway)
+    # Its window opened 2 days ago: within the job's catch-up days, so it is quoted now.
+    sub = subscription(PARTNERED, P_CSN, today + timedelta(days=88), partner_csn=PARTNER)
+    await seed_subscriptions(gateway, kafka_bootstrap, P_HEADERS, sub)
+
+    async def get(path: str) -> Any:
+        resp = await gateway.get(path, headers=P_HEADERS)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    async def made() -> dict[str, Any] | None:
+        items = (await get("/v1/quotes?origin=automatic"))["items"]
+        return items[0] if items else None
+
+    automatic = await eventually(made, timeout=60)
+    assert (quoted(automatic), automatic["status"]) == ([PARTNERED], "sent")
+    body = {"subscription_ids": [PARTNERED], "recipients": [P_ADMIN]}
+    resp = await gateway.post("/v1/partner/quotes", json=body, headers=partner(P_CSN))
+    assert resp.status_code == 201, resp.text
+    theirs = resp.json()
+    assert (await get(f"/v1/quotes/{automatic['id']}"))["status"] == "sent"  # a draft: no change
+    resp = await gateway.post(f"/v1/partner/quotes/{theirs['id']}/send", headers=partner(P_CSN))
+    assert resp.status_code == 200, resp.text
+    withdrawn = await get(f"/v1/quotes/{automatic['id']}")
+    assert withdrawn["status"] == "cancelled"
+    assert theirs["number"] in withdrawn["cancellation_reason"]
