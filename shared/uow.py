@@ -1,13 +1,21 @@
 """The unit of work: owns one transaction, and is the one place that commits; state changes and
-the events they cause (written to the outbox) commit together."""
+the events they cause (written to the outbox) commit together.
+
+`AggregateUnitOfWork` adds STYLE.md 8: aggregates (`shared.aggregate.Aggregate`) record their
+events, and the unit of work collects them from every aggregate the transaction touched and
+writes them to the outbox on commit, in the order they happened, one `NewVersion` per
+aggregate; a subclass says what a recorded event is on the wire (`_outgoing`)."""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
+from shared.aggregate import Aggregate, Collected, in_publishing_order
 from shared.clock import Clock
 from shared.events import EventData
 from shared.messaging.outbox import Outbox
@@ -67,3 +75,43 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+
+class AggregateUnitOfWork(UnitOfWork):
+    """A unit of work that publishes what aggregates recorded. Subclasses say what a recorded
+    event is on the wire (`_outgoing`) and call `super()._start()` when they attach their
+    repositories."""
+
+    def _start(self) -> None:
+        # An aggregate is held by the session only until it is flushed (autoflush runs before
+        # every query): take its events then, or they could be lost with the object.
+        self._collected: list[Collected] = []
+        event.listen(self.session.sync_session, "before_flush", self._collect_from_session)
+
+    def _collect_from_session(self, session: Session, *_: Any) -> None:
+        for obj in [*session.dirty, *session.new]:
+            if isinstance(obj, Aggregate):
+                self._collected.extend((seq, obj, e) for seq, e in obj.collect_events())
+
+    async def _outgoing(self, aggregate: Any, recorded: Any) -> list[EventData]:
+        raise NotImplementedError(f"{type(self).__name__} publishes no {recorded!r}")
+
+    async def commit(self) -> None:
+        await self.session.flush()  # every touched aggregate passes through before_flush
+        self._collect_everywhere()
+        collected, self._collected = self._collected, []
+        for aggregate, recorded in in_publishing_order(collected):
+            for outgoing in await self._outgoing(aggregate, recorded):
+                self.publish(outgoing)
+        await super().commit()
+
+    def _collect_everywhere(self) -> None:
+        self._collect_from_session(self.session.sync_session)
+        for obj in list(self.session.identity_map.values()):
+            if isinstance(obj, Aggregate):
+                self._collected.extend((seq, obj, e) for seq, e in obj.collect_events())
+
+    async def rollback(self) -> None:
+        self._collect_everywhere()
+        self._collected = []  # what was recorded never happened
+        await super().rollback()

@@ -18,21 +18,24 @@ from services.subscriptions.service_layer.commands import (
     RequestUnansweredRenewalsAgain,
 )
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
+from shared.drain import drain
 from shared.runtime import Service
 
 Sweep = Callable[[SubscriptionsUnitOfWork], Awaitable[int]]
 
 
-async def drain(svc: Service[Any], sweep: Sweep, batch_size: int) -> None:
-    """Run the sweep until a batch changes fewer than a full batch, waking the relay after
-    each one. A sweep counts what it changed, not what it selected: a row it selects but
-    leaves alone cannot make this loop spin."""
-    while True:
+async def drain_sweep(svc: Service[Any], sweep: Sweep, batch_size: int) -> int:
+    """Run the sweep, one unit of work a batch, until a batch changes fewer than a full batch
+    (shared.drain), waking the relay after each one. A sweep counts what it changed, not what
+    it selected: a row it selects but leaves alone cannot make this loop spin."""
+
+    async def one_batch() -> int:
         async with svc.uow() as uow:
-            changed = await sweep(uow)
-        svc.relay.wake()
-        if changed < batch_size:
-            return
+            return await sweep(uow)
+
+    changed = await drain(one_batch, batch_size, after_full_batch=svc.relay.wake)
+    svc.relay.wake()
+    return changed
 
 
 def build(settings: Settings | None = None) -> Service[SubscriptionsUnitOfWork]:
@@ -52,7 +55,9 @@ def build(settings: Settings | None = None) -> Service[SubscriptionsUnitOfWork]:
 
     @service.periodic("renewal-sweep", settings.renewal_sweep_seconds)
     async def renewal_sweep(svc: Service[Any]) -> None:
-        await drain(svc, lambda uow: sweeps.request_due_renewals(renew, uow), renew.batch_size)
+        await drain_sweep(
+            svc, lambda uow: sweeps.request_due_renewals(renew, uow), renew.batch_size
+        )
 
     @service.periodic("renewal-reconciliation", settings.renewal_reconcile_seconds)
     async def renewal_reconciliation(svc: Service[Any]) -> None:
@@ -62,7 +67,7 @@ def build(settings: Settings | None = None) -> Service[SubscriptionsUnitOfWork]:
 
     @service.periodic("expiry-sweep", settings.expiry_sweep_seconds)
     async def expiry_sweep(svc: Service[Any]) -> None:
-        await drain(
+        await drain_sweep(
             svc, lambda uow: sweeps.expire_lapsed_subscriptions(expire, uow), expire.batch_size
         )
 

@@ -11,11 +11,11 @@ from enum import StrEnum
 from typing import Any
 
 from services.subscriptions.domain import events
-from services.subscriptions.domain.aggregate import Aggregate
 from services.subscriptions.domain.model import Subscription
 from services.subscriptions.domain.rules import BULK_LIMIT
 from services.subscriptions.domain.values import PurchaseMethod, Renewal, RenewalNotAllowed
 from services.subscriptions.domain.views import PaymentMethodView
+from shared.aggregate import Aggregate
 from shared.errors import DomainError
 from shared.money import Money
 from shared.tax import line_tax

@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from services.subscriptions.domain import events, rules
-from services.subscriptions.domain.aggregate import Aggregate
 from services.subscriptions.domain.criteria import Criterion, holds
 from services.subscriptions.domain.refusals import (
     refuse_seat_change,
@@ -32,6 +31,7 @@ from services.subscriptions.domain.values import (
     prorated_seat_charge,
 )
 from services.subscriptions.domain.views import PaymentMethodView
+from shared.aggregate import Aggregate
 from shared.errors import DomainError
 from shared.money import Money
 from shared.terms import renewal_id_for

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from shared.errors import DomainError
 from shared.money import Money
-from shared.terms import add_months
+from shared.terms import TERM_MONTHS, pro_rata_for_rest_of_term, term_end
 
 
 class Term(StrEnum):
@@ -20,7 +20,7 @@ class Term(StrEnum):
 
     @property
     def months(self) -> int:
-        return {"monthly": 1, "annual": 12, "three_year": 36}[self.value]
+        return TERM_MONTHS[self.value]
 
 
 class Status(StrEnum):
@@ -62,7 +62,7 @@ class ChangeNotAllowed(DomainError):
 
 def next_renewal_date(renewal_date: date, term: Term) -> date:
     """The new term starts where the old one ends, however early it was paid (R-SUB-12)."""
-    return add_months(renewal_date, term.months)
+    return term_end(renewal_date, term.value)
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class BoughtTerm:
         the line does not say (older events) or its period is no term we sell."""
         if end is None or seats is None or unit_price_amount is None:
             return None
-        term = next((t for t in Term if add_months(start, t.months) == end), None)
+        term = next((t for t in Term if term_end(start, t.value) == end), None)
         return None if term is None else cls(seats, term, unit_price_amount)
 
 
@@ -123,8 +123,6 @@ def prorated_seat_charge(
 ) -> Money:
     """Added seats pay for the days left in the current term (R-SEAT-2): exactly
     unit_price * added * days_left / days_in_term, rounded half up to the minor unit once, on
-    the total (not per seat). days_in_term counts the real calendar days of this term."""
-    term_start = add_months(renewal_date, -term.months)
-    days_in_term = (renewal_date - term_start).days
-    days_left = min((renewal_date - today).days, days_in_term)
-    return (unit_price * added).pro_rata(days_left, days_in_term)
+    the total (not per seat), as shared.terms prices the rest of any term. days_in_term counts
+    the real calendar days of this term."""
+    return pro_rata_for_rest_of_term(unit_price * added, today, renewal_date, term.value)

@@ -20,7 +20,7 @@ from services.subscriptions.entrypoints.deps import QueryDep, UowDep
 from services.subscriptions.entrypoints.schemas import SubscriptionOut, subscription_out
 from services.subscriptions.service_layer import views
 from shared.http import CurrentPrincipal, file_responses
-from shared.pagination import Page, PageDep
+from shared.pagination import Page, PageDep, page_of
 
 router = APIRouter(tags=["subscriptions"])
 
@@ -35,12 +35,7 @@ async def list_subscriptions(
 ) -> Page[SubscriptionOut]:
     items, total = await views.list_subscriptions(principal, query, page.limit, page.offset, uow)
     billing = principal.sees_billing_data
-    return Page(
-        items=[subscription_out(v, billing) for v in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of([subscription_out(v, billing) for v in items], total, page)
 
 
 @router.get("/v1/subscriptions/summary", summary="Product cards and alerts (R-SUM-1, R-SUM-2)")

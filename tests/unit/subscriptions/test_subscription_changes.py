@@ -21,6 +21,7 @@ from services.subscriptions.domain.values import (
 )
 from shared.errors import DomainError
 from shared.money import Money
+from shared.terms import pro_rata_for_rest_of_term
 from tests.unit.subscriptions.test_renewal_rules import CARD, card, subscription
 
 TODAY = date(2026, 1, 15)
@@ -184,6 +185,36 @@ def test_pro_rata_is_within_half_a_minor_unit_of_the_exact_value_r_seat_2(
     exact = Decimal(price * added * days_before) / Decimal(365)
     assert abs(Decimal(charged) - exact) <= Decimal("0.5")
     assert 0 <= charged <= price * added
+
+
+def test_added_seats_are_rounded_once_on_the_total_not_per_seat_r_seat_2() -> None:
+    # One day of February left (28 days): one seat at 10 costs 10/28 = 0.36 -> 0, so rounding
+    # per seat would charge 3 x 0 = 0; the total 30/28 = 1.07 rounds to 1.
+    charged = prorated_seat_charge(
+        Money(10, "EUR"), 3, date(2026, 2, 28), date(2026, 3, 1), Term.MONTHLY
+    )
+    assert charged == Money(1, "EUR")
+    # Exactly half a minor unit rounds up: 7 * 14 / 28 = 3.5 -> 4.
+    half = prorated_seat_charge(
+        Money(7, "EUR"), 1, date(2026, 2, 15), date(2026, 3, 1), Term.MONTHLY
+    )
+    assert half == Money(4, "EUR")
+
+
+@given(
+    price=st.integers(min_value=0, max_value=1_000_000),
+    added=st.integers(min_value=1, max_value=50),
+    term=st.sampled_from(list(Term)),
+    days_before=st.integers(min_value=-5, max_value=1200),
+)
+def test_seat_pro_rating_is_the_shared_rest_of_term_price_of_all_added_seats_r_seat_2(
+    price: int, added: int, term: Term, days_before: int
+) -> None:
+    renewal = date(2027, 3, 31)
+    today = date.fromordinal(renewal.toordinal() - days_before)
+    ours = prorated_seat_charge(Money(price, "EUR"), added, today, renewal, term)
+    shared = pro_rata_for_rest_of_term(Money(price * added, "EUR"), today, renewal, term.value)
+    assert ours == shared
 
 
 def test_manual_renewal_opens_90_days_before_the_renewal_date_r_sub_9() -> None:

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from services.subscriptions.app import drain
+from services.subscriptions.app import drain_sweep
 from services.subscriptions.domain import events
-from services.subscriptions.domain.aggregate import NewVersion
 from services.subscriptions.domain.model import Subscription
 from services.subscriptions.domain.values import Status
 from services.subscriptions.service_layer.commands import RequestDueRenewals
 from services.subscriptions.service_layer.sweeps import request_due_renewals
+from shared.aggregate import NewVersion
 from shared.clock import FixedClock
 from shared.errors import DomainError
 from tests.unit.subscriptions.test_renewal_rules import CARD, subscription
@@ -83,7 +83,7 @@ async def test_a_full_batch_the_aggregate_refuses_in_part_ends_the_drain() -> No
         rounds += 1
         return await request_due_renewals(RequestDueRenewals(3), u, FixedClock(NOW))
 
-    await drain(service, sweep, 3)  # type: ignore[arg-type]
+    await drain_sweep(service, sweep, 3)  # type: ignore[arg-type]
     assert rounds == 1 and service.relay.wakes == 1 and uow.committed
     assert [s.renewal_pending for s in due] == [True, True]
     assert not not_due.renewal_pending
@@ -96,7 +96,7 @@ async def test_full_batches_are_drained_until_a_short_one() -> None:
     async def sweep(_: Any) -> int:
         return next(changed)
 
-    await drain(service, sweep, 5)  # type: ignore[arg-type]
+    await drain_sweep(service, sweep, 5)  # type: ignore[arg-type]
     assert service.relay.wakes == 3
 
 
