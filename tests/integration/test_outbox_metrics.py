@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.subscriptions.adapters.orm import messaging
 from shared.clock import AdjustableClock
-from shared.db import UnitOfWork, session_factory
+from shared.db import session_factory
 from shared.infra.kafka import TansuBroker
 from shared.messaging.relay import OutboxRelay
 from shared.observability.metrics import refresh_outbox
+from shared.uow import UnitOfWork
 from tests.integration.test_outbox_relay import renewed
 from tests.kafka_tools import eventually
 
