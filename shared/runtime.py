@@ -257,7 +257,7 @@ class Service(Generic[U]):
     def _groups_joined(self) -> dict[str, int]:
         """Consumer groups with partitions assigned to this process, out of all of them."""
         consumers = [getattr(sub, "consumer", None) for sub in self.broker.subscribers]
-        joined = sum(1 for c in consumers if c is not None and c.assignment())
+        joined = sum(1 for c in consumers if c is not None and _fetching(c))
         return {"groups_joined": joined, "groups": len(consumers)}
 
     def _dev_router(self) -> APIRouter:
@@ -296,6 +296,13 @@ class Service(Generic[U]):
             log_level="warning",
             access_log=False,
         )
+
+
+def _fetching(consumer: Any) -> bool:
+    """Partitions assigned and no rebalance under way (aiokafka's fetcher waits on the same)."""
+    subscription = getattr(consumer, "_subscription", None)
+    rejoining = bool(getattr(subscription, "reassignment_in_progress", False))
+    return bool(consumer.assignment()) and not rejoining
 
 
 class ClockOffset(BaseModel):
