@@ -286,6 +286,12 @@ def main() -> None:
     parser.add_argument(
         "--unanswered", type=float, default=20, help="RENEWAL_UNANSWERED_SECONDS for this run"
     )
+    parser.add_argument(
+        "--session-ms", type=int, default=6000, help="CONSUMER_SESSION_TIMEOUT_MS for this run"
+    )
+    parser.add_argument(
+        "--heartbeat-ms", type=int, default=2000, help="CONSUMER_HEARTBEAT_INTERVAL_MS"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-chaos-"))
     broker = TansuBroker(log_path=work / "broker.log").start()
@@ -305,6 +311,8 @@ def main() -> None:
                     "RENEWAL_RECONCILE_SECONDS": "2",
                     "RENEWAL_UNANSWERED_SECONDS": str(args.unanswered),
                     "KAFKA_TOPIC_PARTITIONS": str(partitions),
+                    "CONSUMER_SESSION_TIMEOUT_MS": str(args.session_ms),
+                    "CONSUMER_HEARTBEAT_INTERVAL_MS": str(args.heartbeat_ms),
                     # Bytecode compiled once and kept, as in the image (UV_COMPILE_BYTECODE):
                     # a restart that compiles every module again takes ~5 s more CPU.
                     "PYTHONDONTWRITEBYTECODE": "",
