@@ -10,12 +10,13 @@ replicas to share a consumer group.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 
 import aiokafka.client
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 from aiokafka.protocol.metadata import MetadataRequest
 
 from shared.events import TOPICS, dead_letter_topic
@@ -46,33 +47,30 @@ class TopicKeeper:
         self.created_total = 0
         self._checked_before = False
         self._admin: AIOKafkaAdminClient | None = None
+        self._lock = asyncio.Lock()  # start-up and the periodic check may call at once
 
     async def ensure(self) -> list[str]:
         """The topics this call created (none when all were there)."""
-        try:
-            return await self._create_missing(await self._connected())
-        except Exception:
-            await self.close()  # a broker that went away: connect afresh next time
-            raise
+        async with self._lock:
+            try:
+                return await self._create_missing(await self._connected())
+            except Exception:
+                await self.close()  # a broker that went away: connect afresh next time
+                raise
 
     async def _create_missing(self, admin: AIOKafkaAdminClient) -> list[str]:
+        existing = set(await admin.list_topics())
+        missing = [t for t in self.topics if t not in existing]
         created: list[str] = []
-        for _ in range(3):  # another replica may create some of them meanwhile
-            existing = set(await admin.list_topics())
-            missing = [t for t in self.topics if t not in existing]
-            if not missing:
-                break
-            try:
-                await admin.create_topics(
-                    [
-                        NewTopic(t, num_partitions=self.partitions, replication_factor=1)
-                        for t in missing
-                    ]
-                )
-                created += missing
-                break
-            except TopicAlreadyExistsError:
-                continue
+        if missing:
+            response = await admin.create_topics(
+                [NewTopic(t, num_partitions=self.partitions, replication_factor=1) for t in missing]
+            )
+            for topic, code, *_ in response.topic_errors:
+                if code == 0:
+                    created.append(topic)
+                elif code != TopicAlreadyExistsError.errno:  # another replica won the race
+                    raise for_code(code)(f"creating topic {topic}")
         if created:
             self.created_total += len(created)
             # At start-up that is set-up; later, the broker lost them (a memory broker restarted).
