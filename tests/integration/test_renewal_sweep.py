@@ -184,15 +184,8 @@ async def test_an_unanswered_renewal_is_requested_again_once_per_wait_by_two_rep
     """Reconciliation (issue 16): the sweep's renewal-requested was lost (a broker that forgot
     it). After the wait, the same request (same renewal id) goes out again, once, whichever
     replica runs the job; a renewal asked for recently is left alone."""
-    uow, today, wait = subscriptions_uow, SystemClock().today(), timedelta(minutes=15)
-    async with clean_messaging.begin() as conn:
-        await conn.execute(delete(subscriptions))
-        await conn.execute(delete(payment_methods))
-    async with uow() as u:
-        u.subscriptions.add(card_on_file())
-        for n in range(2):
-            u.subscriptions.add(monthly(f"sub-lost-{n}", today, auto_renew=True))
-        await u.commit()
+    uow, wait = subscriptions_uow, timedelta(minutes=15)
+    await only_due_today(clean_messaging, uow(), "sub-lost-0", "sub-lost-1")
     await sweep_due_renewals(uow())
     first = await requested(clean_messaging)
     assert sorted(sub_id for sub_id, _ in first) == ["sub-lost-0", "sub-lost-1"]
@@ -222,13 +215,7 @@ async def test_a_paid_renewal_announced_again_renews_one_term_and_is_not_asked_a
     the renewal requested again gets it announced again (here twice), the subscription moves
     by one term, and reconciliation stops asking for it."""
     uow, today, wait = subscriptions_uow, SystemClock().today(), timedelta(minutes=15)
-    async with clean_messaging.begin() as conn:
-        await conn.execute(delete(subscriptions))
-        await conn.execute(delete(payment_methods))
-    async with uow() as u:
-        u.subscriptions.add(card_on_file())
-        u.subscriptions.add(monthly("sub-paid-0", today, auto_renew=True))
-        await u.commit()
+    await only_due_today(clean_messaging, uow(), "sub-paid-0")
     await sweep_due_renewals(uow())
     [(sub_id, renewal_id)] = await requested(clean_messaging)
     later = FixedClock(SystemClock().now() + wait)
@@ -268,6 +255,18 @@ async def test_a_paid_renewal_announced_again_renews_one_term_and_is_not_asked_a
     assert renewal_date == add_months(today, 1)
     much_later = FixedClock(later.now() + 2 * wait)
     assert await reconcile_renewals(uow(), wait, real_time=much_later) == 0
+
+
+async def only_due_today(engine: AsyncEngine, uow: SubscriptionsUnitOfWork, *sub_ids: str) -> None:
+    """The database holds just these auto-renew subscriptions, due today, and the card."""
+    async with engine.begin() as conn:
+        await conn.execute(delete(subscriptions))
+        await conn.execute(delete(payment_methods))
+    async with uow:
+        uow.subscriptions.add(card_on_file())
+        for sub_id in sub_ids:
+            uow.subscriptions.add(monthly(sub_id, SystemClock().today(), auto_renew=True))
+        await uow.commit()
 
 
 async def requested(engine: AsyncEngine) -> list[tuple[str, str]]:

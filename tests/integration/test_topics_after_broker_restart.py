@@ -25,6 +25,13 @@ def broker() -> Iterator[TansuBroker]:
     broker.stop()
 
 
+@pytest.fixture
+def no_auto_creation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a service process runs; the test process gets aiokafka's default back after."""
+    monkeypatch.setattr(aiokafka.client, "MetadataRequest", aiokafka.client.MetadataRequest)
+    no_implicit_topic_creation()
+
+
 async def partition_counts(bootstrap_servers: str) -> dict[str, int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
@@ -36,10 +43,8 @@ async def partition_counts(bootstrap_servers: str) -> dict[str, int]:
 
 
 async def test_topics_come_back_with_their_partitions_after_a_broker_restart(
-    broker: TansuBroker, monkeypatch: pytest.MonkeyPatch
+    broker: TansuBroker, no_auto_creation: None
 ) -> None:
-    monkeypatch.setattr(aiokafka.client, "MetadataRequest", aiokafka.client.MetadataRequest)
-    no_implicit_topic_creation()
     keeper = TopicKeeper(broker.bootstrap_servers, TOPICS, partitions=6)
     consumer = AIOKafkaConsumer(
         TOPICS[0], bootstrap_servers=broker.bootstrap_servers, group_id="invoicing.test"
@@ -63,10 +68,8 @@ async def test_topics_come_back_with_their_partitions_after_a_broker_restart(
 
 
 async def test_a_producer_does_not_create_a_missing_topic(
-    broker: TansuBroker, monkeypatch: pytest.MonkeyPatch
+    broker: TansuBroker, no_auto_creation: None
 ) -> None:
-    monkeypatch.setattr(aiokafka.client, "MetadataRequest", aiokafka.client.MetadataRequest)
-    no_implicit_topic_creation()
     producer = AIOKafkaProducer(
         bootstrap_servers=broker.bootstrap_servers, request_timeout_ms=2_000
     )
