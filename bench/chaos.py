@@ -65,7 +65,7 @@ FAULTS = (
     "restart postgres",
     "kill notifications",
 )
-PG_RESTART = ["pg_ctlcluster", "15", "main", "restart"]
+PG_CTL = ["pg_ctlcluster", "15", "main"]
 PROCESSING = "SELECT id FROM charges WHERE status = 'processing'"
 
 
@@ -112,8 +112,11 @@ async def seed(urls: dict[str, str], count: int, waves: int) -> dict[str, Any]:
 
 
 class Chaos:
-    def __init__(self, stack: Stack, broker: TansuBroker, payments_url: str) -> None:
+    def __init__(
+        self, stack: Stack, broker: TansuBroker, payments_url: str, pg_down: float
+    ) -> None:
         self.stack, self.broker, self.payments_url = stack, broker, payments_url
+        self.pg_down = pg_down
         self.answering: dict[str, list[float]] = defaultdict(list)
         self.consuming: dict[str, list[float]] = defaultdict(list)
         self.stuck_charges: set[str] = set()
@@ -128,7 +131,7 @@ class Chaos:
             self.broker.start()
             await self._until(started + 10, names, lambda r: r["groups_joined"] < r["groups"])
         elif fault == "restart postgres":
-            await asyncio.to_thread(subprocess.run, PG_RESTART, check=True)
+            await self._restart_postgres()
             processing = {r[0] for r in await scalar_rows(self.payments_url, PROCESSING)}
             self.checks.append(asyncio.create_task(self._still_processing(processing)))
         else:
@@ -139,6 +142,14 @@ class Chaos:
         self.answering[fault].append(time.monotonic() - started)
         await self._until(started + 180, names, lambda r: r["groups_joined"] == r["groups"])
         self.consuming[fault].append(time.monotonic() - started)
+
+    async def _restart_postgres(self) -> None:
+        if not self.pg_down:
+            await asyncio.to_thread(subprocess.run, [*PG_CTL, "restart"], check=True)
+            return
+        await asyncio.to_thread(subprocess.run, [*PG_CTL, "stop"], check=True)
+        await asyncio.sleep(self.pg_down)  # an outage that long, as a failover might take
+        await asyncio.to_thread(subprocess.run, [*PG_CTL, "start"], check=True)
 
     async def _until(self, deadline: float, names: tuple[str, ...], check: Any) -> None:
         """Until every one of `names` answers its readiness check with a body that passes."""
@@ -292,6 +303,13 @@ def main() -> None:
     parser.add_argument(
         "--heartbeat-ms", type=int, default=2000, help="CONSUMER_HEARTBEAT_INTERVAL_MS"
     )
+    parser.add_argument(
+        "--pg-down",
+        type=float,
+        default=0,
+        help="seconds PostgreSQL stays stopped (0: pg_ctlcluster restart); it is shared: "
+        "only where no one else's tests use it",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-chaos-"))
     broker = TansuBroker(log_path=work / "broker.log").start()
@@ -319,7 +337,7 @@ def main() -> None:
                     "PYTHONPYCACHEPREFIX": str(work / "pycache"),
                 },
             ).start()
-            chaos = Chaos(stack, broker, urls["payments"])
+            chaos = Chaos(stack, broker, urls["payments"], args.pg_down)
             try:
                 t0 = time.monotonic()
                 due, injected = asyncio.run(run(args, stack, chaos, urls))
