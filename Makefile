@@ -91,7 +91,7 @@ bench-dashboard: install  ## dashboard p50/p99 and requests/s, 1,000 subscriptio
 bench-journeys: install  ## make run's journeys on SQLite for 10 min: 5xx, *.dlq records, tracebacks
 	$(RUN) python -m bench.journeys $(ARGS)
 
-chaos: install  ## renewals in waves under SIGKILLs and broker restarts, then the invariants
+chaos: install  ## renewals in waves under SIGKILLs, broker and PostgreSQL restarts, then the invariants
 	$(RUN) python -m bench.chaos $(ARGS)
 
 bench-web: install web chromium  ## initial JS gzipped, summary load p50, table filter p99

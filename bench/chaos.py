@@ -1,17 +1,21 @@
 """Faults while renewals fall due (issue 16): auto-renew subscriptions due in daily waves on
-PostgreSQL and the embedded broker, while processes are killed (SIGKILL, then started again)
-and the broker is restarted (memory storage: it forgets every topic, offset and group). Then
-the invariants, read from the databases and the provider's ledger:
+PostgreSQL and the embedded broker, while processes are killed (SIGKILL, then started again),
+the broker is restarted (memory storage: it forgets every topic, offset and group; the services
+create their topics again) and PostgreSQL is restarted (`pg_ctlcluster`: run as root, and only
+where no one else's tests use that PostgreSQL at the time). Then the invariants, read from the
+databases and the provider's ledger:
 
 - every subscription renewed exactly once, by exactly one term;
 - one invoice and one order per renewal, paid;
 - one successful provider charge per invoice (never two);
-- every outbox row published; nothing parked on a dead-letter topic.
+- every outbox row published; nothing parked on a dead-letter topic;
+- no charge still `processing` 10 s after PostgreSQL came back.
 
     make chaos                                  # 300 renewals, 5 waves, 20 faults
     make chaos ARGS="--count 60 --waves 2 --faults 6"
 
-Prints the invariants and, per kind of fault, how long the stack took to answer again.
+Prints the invariants and, per kind of fault, how long until the stack answered again and
+until every consumer group of the affected services was fetching again.
 Exit status 1 when an invariant does not hold.
 """
 
@@ -23,6 +27,8 @@ import contextlib
 import itertools
 import signal
 import sqlite3
+import statistics
+import subprocess
 import tempfile
 import time
 from collections import defaultdict
@@ -43,15 +49,24 @@ from services.subscriptions.domain.values import PurchaseMethod, Status, Term
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
-from shared.events import TOPICS, dead_letter_topic
-from shared.infra.kafka import TansuBroker, ensure_topics
+from shared.infra.kafka import TansuBroker
 from shared.infra.postgres import test_databases
 from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
 from shared.terms import add_months
 
 PER_ACCOUNT = 30
 SUBSCRIPTIONS = "SELECT id, renewal_date FROM subscriptions WHERE id LIKE 'sub-chaos-%'"
-FAULTS = ("kill subscriptions", "kill invoicing", "kill payments", "restart broker", "kill quotes")
+FAULTS = (
+    "kill subscriptions",
+    "kill invoicing",
+    "restart broker",
+    "kill payments",
+    "kill quotes",
+    "restart postgres",
+    "kill notifications",
+)
+PG_CTL = ["pg_ctlcluster", "15", "main"]
+PROCESSING = "SELECT id FROM charges WHERE status = 'processing'"
 
 
 async def seed(urls: dict[str, str], count: int, waves: int) -> dict[str, Any]:
@@ -97,25 +112,67 @@ async def seed(urls: dict[str, str], count: int, waves: int) -> dict[str, Any]:
 
 
 class Chaos:
-    def __init__(self, stack: Stack, broker: TansuBroker, partitions: int) -> None:
-        self.stack, self.broker, self.partitions = stack, broker, partitions
-        self.resumed: dict[str, list[float]] = defaultdict(list)
+    def __init__(
+        self, stack: Stack, broker: TansuBroker, payments_url: str, pg_down: float
+    ) -> None:
+        self.stack, self.broker, self.payments_url = stack, broker, payments_url
+        self.pg_down = pg_down
+        self.answering: dict[str, list[float]] = defaultdict(list)
+        self.consuming: dict[str, list[float]] = defaultdict(list)
+        self.stuck_charges: set[str] = set()
+        self.checks: list[asyncio.Task[None]] = []
 
     async def inject(self, fault: str) -> None:
         started = time.monotonic()
+        names: tuple[str, ...] = SERVICE_NAMES
         if fault == "restart broker":
             self.broker.stop()
             await asyncio.sleep(1)
             self.broker.start()
-            # What an operator's topic set-up does; the memory broker forgot every topic.
-            topics = [t for topic in TOPICS for t in (topic, dead_letter_topic(topic))]
-            await ensure_topics(self.broker.bootstrap_servers, topics, self.partitions)
+            await self._until(started + 10, names, lambda r: r["groups_joined"] < r["groups"])
+        elif fault == "restart postgres":
+            await self._restart_postgres()
+            processing = {r[0] for r in await scalar_rows(self.payments_url, PROCESSING)}
+            self.checks.append(asyncio.create_task(self._still_processing(processing)))
         else:
-            name = fault.split()[-1]
-            self.stack.kill(name, signal.SIGKILL)
-            self.stack.start_process(name)
-            await asyncio.to_thread(self.stack.wait_ready, (name,))
-        self.resumed[fault].append(time.monotonic() - started)
+            names = (fault.split()[-1],)
+            self.stack.kill(names[0], signal.SIGKILL)
+            self.stack.start_process(names[0])
+        await self._until(started + 180, names, lambda r: True)
+        self.answering[fault].append(time.monotonic() - started)
+        await self._until(started + 180, names, lambda r: r["groups_joined"] == r["groups"])
+        self.consuming[fault].append(time.monotonic() - started)
+
+    async def _restart_postgres(self) -> None:
+        if not self.pg_down:
+            await asyncio.to_thread(subprocess.run, [*PG_CTL, "restart"], check=True)
+            return
+        await asyncio.to_thread(subprocess.run, [*PG_CTL, "stop"], check=True)
+        await asyncio.sleep(self.pg_down)  # an outage that long, as a failover might take
+        await asyncio.to_thread(subprocess.run, [*PG_CTL, "start"], check=True)
+
+    async def _until(self, deadline: float, names: tuple[str, ...], check: Any) -> None:
+        """Until every one of `names` answers its readiness check with a body that passes."""
+        async with httpx.AsyncClient(timeout=1) as client:
+            while time.monotonic() < deadline:
+                bodies = []
+                for name in names:
+                    with contextlib.suppress(httpx.HTTPError):
+                        resp = await client.get(f"{self.stack.url(name)}/readyz")
+                        if resp.status_code == 200:
+                            bodies.append(resp.json())
+                if len(bodies) == len(names) and all(check(b) for b in bodies):
+                    return
+                await asyncio.sleep(0.1)
+
+    async def _still_processing(self, when_back: set[str]) -> None:
+        """Charges `processing` when PostgreSQL came back and still so 10 s later."""
+        await asyncio.sleep(10)
+        now = {r[0] for r in await scalar_rows(self.payments_url, PROCESSING)}
+        self.stuck_charges |= when_back & now
+        print(
+            f"PostgreSQL back 10 s: {len(when_back)} charges processing then, still: {len(when_back & now)}"
+        )
 
 
 async def advance_one_day(gateway: str) -> None:
@@ -148,7 +205,9 @@ async def scalar_rows(url: str, sql: str) -> list[Any]:
         await engine.dispose()
 
 
-async def invariants(urls: dict[str, str], ledger: Path, due: dict[str, Any]) -> dict[str, int]:
+async def invariants(
+    urls: dict[str, str], ledger: Path, due: dict[str, Any], stuck: set[str]
+) -> dict[str, int]:
     subs = await scalar_rows(
         urls["subscriptions"],
         "SELECT id, renewal_date FROM subscriptions WHERE id LIKE 'sub-chaos-%'",
@@ -190,6 +249,7 @@ async def invariants(urls: dict[str, str], ledger: Path, due: dict[str, Any]) ->
         "invoices charged successfully more than once": sum(1 for n in succeeded.values() if n > 1),
         "outbox rows never published": unpublished,
         "messages parked (dead-letter)": parked,
+        "charges processing 10 s after PostgreSQL came back": len(stuck),
     }
 
 
@@ -217,7 +277,12 @@ async def run(args: argparse.Namespace, stack: Stack, chaos: Chaos, urls: dict[s
             break
         await asyncio.sleep(2)
     await asyncio.sleep(5)  # the last events settle
+    await asyncio.gather(*chaos.checks)
     return due, injected
+
+
+def seconds(times: list[float]) -> str:
+    return ", ".join(f"{t:.1f}" for t in times) + " s"
 
 
 def main() -> None:
@@ -231,6 +296,19 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300, help="for healing, after faults")
     parser.add_argument(
         "--unanswered", type=float, default=20, help="RENEWAL_UNANSWERED_SECONDS for this run"
+    )
+    parser.add_argument(
+        "--session-ms", type=int, default=6000, help="CONSUMER_SESSION_TIMEOUT_MS for this run"
+    )
+    parser.add_argument(
+        "--heartbeat-ms", type=int, default=2000, help="CONSUMER_HEARTBEAT_INTERVAL_MS"
+    )
+    parser.add_argument(
+        "--pg-down",
+        type=float,
+        default=0,
+        help="seconds PostgreSQL stays stopped (0: pg_ctlcluster restart); it is shared: "
+        "only where no one else's tests use it",
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-chaos-"))
@@ -251,22 +329,34 @@ def main() -> None:
                     "RENEWAL_RECONCILE_SECONDS": "2",
                     "RENEWAL_UNANSWERED_SECONDS": str(args.unanswered),
                     "KAFKA_TOPIC_PARTITIONS": str(partitions),
+                    "CONSUMER_SESSION_TIMEOUT_MS": str(args.session_ms),
+                    "CONSUMER_HEARTBEAT_INTERVAL_MS": str(args.heartbeat_ms),
+                    # Bytecode compiled once and kept, as in the image (UV_COMPILE_BYTECODE):
+                    # a restart that compiles every module again takes ~5 s more CPU.
+                    "PYTHONDONTWRITEBYTECODE": "",
+                    "PYTHONPYCACHEPREFIX": str(work / "pycache"),
                 },
             ).start()
-            chaos = Chaos(stack, broker, partitions)
+            chaos = Chaos(stack, broker, urls["payments"], args.pg_down)
             try:
                 t0 = time.monotonic()
                 due, injected = asyncio.run(run(args, stack, chaos, urls))
-                found = asyncio.run(invariants(urls, ledger, due))
+                found = asyncio.run(invariants(urls, ledger, due, chaos.stuck_charges))
                 took = time.monotonic() - t0
             finally:
                 stack.stop()
     finally:
         broker.stop()
     print(f"{args.count} renewals in {args.waves} waves, {injected} faults, {took:.0f} s")
-    for fault, times in sorted(chaos.resumed.items()):
-        shown = ", ".join(f"{t:.1f}" for t in times)
-        print(f"  {fault:<20} x{len(times)}: answering again after {shown} s")
+    for fault, times in sorted(chaos.answering.items()):
+        print(f"  {fault:<20} x{len(times)}: answering again after {seconds(times)}")
+        print(f"  {'':<20}     consuming again after {seconds(chaos.consuming[fault])}")
+    kills = [t for fault, ts in chaos.consuming.items() if fault.startswith("kill") for t in ts]
+    if kills:
+        print(
+            f"  SIGKILL -> consuming again: p50 {statistics.median(kills):.1f} s,"
+            f" max {max(kills):.1f} s (n={len(kills)})"
+        )
     for name, value in found.items():
         print(f"  {name:<46} {value}")
     print(f"logs: {work / 'logs'}")

@@ -20,14 +20,14 @@ from sqlalchemy import MetaData, text
 from shared import devclock_store
 from shared.clock import AdjustableClock
 from shared.db import create_engine, session_factory, upgrade_to_head
-from shared.events import TOPICS, dead_letter_topic
 from shared.http import install_error_handlers, internal_auth, request_id
 from shared.idempotency.middleware import IdempotencyMiddleware
 from shared.idempotency.store import IdempotencyStore
-from shared.infra.kafka import ensure_topics
+from shared.messaging.broker_logs import quiet_recovered_broker_events
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
+from shared.messaging.topics import TopicKeeper, no_implicit_topic_creation, service_topics
 from shared.messaging.transient import is_transient
 from shared.observability.logging import configure_logging
 from shared.observability.metrics import broker_middlewares, install_metrics, refresh_service
@@ -70,6 +70,10 @@ class Service(Generic[U]):
             logger=logging.getLogger(f"{self.name}.kafka"),
             middlewares=broker_middlewares(self.name),  # faststream_* message metrics
         )
+        quiet_recovered_broker_events(logging.getLogger(f"{self.name}.kafka"))
+        self.topics = TopicKeeper(
+            settings.kafka_bootstrap_servers, service_topics(), settings.kafka_topic_partitions
+        )
         self.consumer = EventConsumer(
             self.broker,
             self.uow,
@@ -109,6 +113,10 @@ class Service(Generic[U]):
         @self.periodic("idempotency-purge", settings.idempotency_purge_seconds)
         async def purge_idempotency_keys(svc: Service[Any]) -> None:
             await svc.idempotency.purge_expired()
+
+        @self.periodic("kafka-topics", settings.kafka_topic_check_seconds)
+        async def recreate_missing_topics(svc: Service[Any]) -> None:
+            await svc.topics.ensure()  # a restarted memory broker forgot them all
 
         if settings.dev_clock_enabled:  # replicas follow the stored offset (dev/test only)
             self.periodic("dev-clock-sync", settings.dev_clock_sync_seconds)(self._sync_dev_clock)
@@ -157,11 +165,7 @@ class Service(Generic[U]):
         delay = 0.5
         while True:
             try:
-                await ensure_topics(
-                    self.settings.kafka_bootstrap_servers,
-                    [t for topic in TOPICS for t in (topic, dead_letter_topic(topic))],
-                    self.settings.kafka_topic_partitions,
-                )
+                await self.topics.ensure()
                 await self._start_subscribers_together()
                 self.broker_connected = True
                 return
@@ -203,6 +207,7 @@ class Service(Generic[U]):
                 await task
         with contextlib.suppress(Exception):
             await self.broker.stop()
+        await self.topics.close()
         await self.engine.dispose()
 
     # --- HTTP --------------------------------------------------------------------------------
@@ -256,9 +261,16 @@ class Service(Generic[U]):
                 "status": "ready",
                 "service": self.name,
                 "relay_connected": self.relay.connected,
+                **self._groups_joined(),
             }
 
         return router
+
+    def _groups_joined(self) -> dict[str, int]:
+        """Consumer groups with partitions assigned to this process, out of all of them."""
+        consumers = [getattr(sub, "consumer", None) for sub in self.broker.subscribers]
+        joined = sum(1 for c in consumers if c is not None and _fetching(c))
+        return {"groups_joined": joined, "groups": len(consumers)}
 
     def _dev_router(self) -> APIRouter:
         router = APIRouter(prefix="/internal/dev", tags=["dev"])
@@ -285,6 +297,9 @@ class Service(Generic[U]):
         configure_logging(
             self.name, level=self.settings.log_level, environment=self.settings.environment
         )
+        logging.getLogger(f"{self.name}.kafka").setLevel(logging.WARNING)
+        logging.getLogger("aiokafka").setLevel(logging.WARNING)
+        no_implicit_topic_creation()  # only the topic keeper creates, with the partition count
         uvicorn.run(
             self.create_app(),
             host=self.settings.http_host,
@@ -293,6 +308,13 @@ class Service(Generic[U]):
             access_log=False,
             log_config=None,  # uvicorn logs through configure_logging's handler
         )
+
+
+def _fetching(consumer: Any) -> bool:
+    """Partitions assigned and no rebalance under way (aiokafka's fetcher waits on the same)."""
+    subscription = getattr(consumer, "_subscription", None)
+    rejoining = bool(getattr(subscription, "reassignment_in_progress", False))
+    return bool(consumer.assignment()) and not rejoining
 
 
 class ClockOffset(BaseModel):

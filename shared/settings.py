@@ -26,6 +26,9 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = Field(
         default=6, ge=1, le=1000, description="For topics this service creates"
     )
+    kafka_topic_check_seconds: float = Field(
+        default=2, gt=0, le=300, description="How often missing topics are created again"
+    )
     internal_token: str = DEV_INTERNAL_TOKEN
     outbox_poll_seconds: float = Field(default=0.05, gt=0, le=10)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)

@@ -122,22 +122,10 @@ def kafka_broker(log_path: Path | None = None, port: int | None = None) -> Itera
 
 async def ensure_topics(bootstrap_servers: str, topics: list[str], partitions: int) -> None:
     """Create missing topics with enough partitions for N replicas to share a consumer group."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-    from aiokafka.errors import TopicAlreadyExistsError
+    from shared.messaging.topics import TopicKeeper
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="topic-setup")
-    await admin.start()
+    keeper = TopicKeeper(bootstrap_servers, topics, partitions)
     try:
-        existing = set(await admin.list_topics())
-        missing = [
-            NewTopic(t, num_partitions=partitions, replication_factor=1)
-            for t in topics
-            if t not in existing
-        ]
-        if missing:
-            try:
-                await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another replica won the race
+        await keeper.ensure()
     finally:
-        await admin.close()
+        await keeper.close()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,6 +21,7 @@ from services.subscriptions.service_layer.commands import (
     RequestDueRenewals,
     RequestUnansweredRenewalsAgain,
 )
+from services.subscriptions.service_layer.event_handlers import complete_renewal
 from services.subscriptions.service_layer.sweeps import (
     expire_lapsed_subscriptions,
     request_due_renewals,
@@ -27,6 +29,9 @@ from services.subscriptions.service_layer.sweeps import (
 )
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import Clock, FixedClock, SystemClock
+from shared.events import InvoiceLineRef, InvoicePaid
+from shared.messaging.outbox import build_envelope
+from shared.terms import add_months
 
 
 async def sweep_due_renewals(uow: SubscriptionsUnitOfWork, batch_size: int = 200) -> int:
@@ -179,15 +184,8 @@ async def test_an_unanswered_renewal_is_requested_again_once_per_wait_by_two_rep
     """Reconciliation (issue 16): the sweep's renewal-requested was lost (a broker that forgot
     it). After the wait, the same request (same renewal id) goes out again, once, whichever
     replica runs the job; a renewal asked for recently is left alone."""
-    uow, today, wait = subscriptions_uow, SystemClock().today(), timedelta(minutes=15)
-    async with clean_messaging.begin() as conn:
-        await conn.execute(delete(subscriptions))
-        await conn.execute(delete(payment_methods))
-    async with uow() as u:
-        u.subscriptions.add(card_on_file())
-        for n in range(2):
-            u.subscriptions.add(monthly(f"sub-lost-{n}", today, auto_renew=True))
-        await u.commit()
+    uow, wait = subscriptions_uow, timedelta(minutes=15)
+    await only_due_today(clean_messaging, uow(), "sub-lost-0", "sub-lost-1")
     await sweep_due_renewals(uow())
     first = await requested(clean_messaging)
     assert sorted(sub_id for sub_id, _ in first) == ["sub-lost-0", "sub-lost-1"]
@@ -207,6 +205,68 @@ async def test_an_unanswered_renewal_is_requested_again_once_per_wait_by_two_rep
     assert again[:2] == first
     assert again[2:] == [("sub-lost-0", dict(first)["sub-lost-0"])]  # the same renewal id
     assert await reconcile_renewals(uow(), wait, real_time=later) == 0  # not every minute
+
+
+async def test_a_paid_renewal_announced_again_renews_one_term_and_is_not_asked_again(
+    clean_messaging: AsyncEngine,
+    subscriptions_uow: Callable[[], SubscriptionsUnitOfWork],
+) -> None:
+    """The waiting step "a paid invoice with no renewal": invoicing's invoice-paid was lost;
+    the renewal requested again gets it announced again (here twice), the subscription moves
+    by one term, and reconciliation stops asking for it."""
+    uow, today, wait = subscriptions_uow, SystemClock().today(), timedelta(minutes=15)
+    await only_due_today(clean_messaging, uow(), "sub-paid-0")
+    await sweep_due_renewals(uow())
+    [(sub_id, renewal_id)] = await requested(clean_messaging)
+    later = FixedClock(SystemClock().now() + wait)
+    assert await reconcile_renewals(uow(), wait, real_time=later) == 1  # no answer yet
+
+    line = InvoiceLineRef(
+        subscription_id=sub_id,
+        renewal_id=uuid.UUID(renewal_id),
+        period_start=today,
+        period_end=add_months(today, 1),
+        amount=1000,
+        kind="renewal",
+        seats=1,
+        unit_amount=1000,
+    )
+    paid = InvoicePaid(
+        invoice_id="inv-paid-0",
+        invoice_number="INV-1",
+        csn="5100000009",
+        currency="EUR",
+        total=1000,
+        paid_at=datetime.now(UTC),
+        lines=[line],
+    )
+    for _ in range(2):  # announced again by invoicing for the renewal requested again
+        envelope = build_envelope(
+            paid, producer="tests", clock=SystemClock(), correlation_id=None, causation_id=None
+        )
+        async with uow() as u:
+            await complete_renewal(paid, envelope, u)
+            await u.commit()
+
+    async with clean_messaging.connect() as conn:
+        renewal_date = await conn.scalar(
+            select(subscriptions.c.renewal_date).where(subscriptions.c.id == sub_id)
+        )
+    assert renewal_date == add_months(today, 1)
+    much_later = FixedClock(later.now() + 2 * wait)
+    assert await reconcile_renewals(uow(), wait, real_time=much_later) == 0
+
+
+async def only_due_today(engine: AsyncEngine, uow: SubscriptionsUnitOfWork, *sub_ids: str) -> None:
+    """The database holds just these auto-renew subscriptions, due today, and the card."""
+    async with engine.begin() as conn:
+        await conn.execute(delete(subscriptions))
+        await conn.execute(delete(payment_methods))
+    async with uow:
+        uow.subscriptions.add(card_on_file())
+        for sub_id in sub_ids:
+            uow.subscriptions.add(monthly(sub_id, SystemClock().today(), auto_renew=True))
+        await uow.commit()
 
 
 async def requested(engine: AsyncEngine) -> list[tuple[str, str]]:

@@ -1,0 +1,79 @@
+"""What the broker client logs when the broker restarts or a group rebalances, said as the
+expected, recovered event it is; anything else keeps its level and traceback.
+
+- faststream's acknowledgement middleware logs a failed offset commit at CRITICAL with a
+  traceback. When the cause is a rebalance (CommitFailedError) or the broker being away, the
+  records come again and the idempotent consumer skips what it already did: one WARNING line.
+- faststream logs a handler's exception at ERROR with a traceback. When the database or the
+  broker is restarting (shared/messaging/transient.py), the consumer has already said so in
+  a WARNING and the message comes again: one WARNING line.
+- aiokafka logs ERROR for a subscribed topic that is missing on every metadata refresh
+  (several a second per consumer) until a topic keeper creates it again after a memory
+  broker restart: one WARNING per topic per minute, so a topic that stays missing still shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiokafka.errors import CommitFailedError
+
+from shared.messaging.transient import is_transient
+
+MISSING_TOPIC = "Topic %s not found in cluster metadata"  # aiokafka.cluster's message
+
+
+class RecoveredBrokerEventFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None or record.levelno < logging.ERROR:
+            return True
+        if record.levelno == logging.CRITICAL and _recovered(exc):
+            _one_warning_line(
+                record,
+                "offset commit refused (%r): the group rebalanced or the broker restarted; "
+                "the records come again and are deduplicated",
+                exc,
+            )
+        elif record.levelno == logging.ERROR and is_transient(exc):
+            _one_warning_line(record, "handler interrupted (%r); the message comes again", exc)
+        return True
+
+
+def _one_warning_line(record: logging.LogRecord, message: str, exc: BaseException) -> None:
+    record.levelno, record.levelname = logging.WARNING, "WARNING"
+    record.msg, record.args = message, (exc,)
+    record.exc_info = record.exc_text = None
+
+
+class MissingTopicFilter(logging.Filter):
+    def __init__(self, every_seconds: float = 60.0) -> None:
+        super().__init__()
+        self.every = every_seconds
+        self._last: dict[object, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != MISSING_TOPIC or not isinstance(record.args, tuple):
+            return True
+        topic, now = record.args[0], time.monotonic()
+        if now - self._last.get(topic, -self.every) < self.every:
+            return False
+        self._last[topic] = now
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.msg = MISSING_TOPIC + " (at most once a minute per topic)"
+        return True
+
+
+def _recovered(exc: BaseException) -> bool:
+    return isinstance(exc, CommitFailedError) or is_transient(exc)
+
+
+RECOVERED_EVENTS = RecoveredBrokerEventFilter()
+MISSING_TOPICS = MissingTopicFilter()
+
+
+def quiet_recovered_broker_events(service_broker_logger: logging.Logger) -> None:
+    # The same filter objects are never added twice to one logger.
+    service_broker_logger.addFilter(RECOVERED_EVENTS)
+    logging.getLogger("aiokafka.cluster").addFilter(MISSING_TOPICS)
