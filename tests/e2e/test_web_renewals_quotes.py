@@ -67,6 +67,9 @@ def test_a_quote_is_created_sent_and_accepted(new_page: Any, artifacts: Path) ->
     expect(line.locator("td").nth(3)).to_have_text("1")
     expect(page.get_by_test_id("quote-total")).not_to_have_text(total_for_two)
     expect(editor.get_by_role("alert")).to_have_count(0)
+    seats.fill("2")  # back to the subscription's seats: the other journeys count on them
+    editor.get_by_role("button", name="Save the lines").click()
+    expect(page.get_by_test_id("quote-total")).to_have_text(total_for_two)
     recipients = page.get_by_role("textbox", name="Recipients")
     recipients.fill("wanda@orbitweb.example")
     recipients.press("Enter")
