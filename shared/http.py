@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError
+from shared.messaging.transient import is_transient
 from shared.observability.logging import correlated
 from shared.principal import (
     HEADER_CSN,
@@ -121,6 +122,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):  # the database is restarting: a client may ask again, never a 500
+            log.warning("database unavailable on %s: %s", request.url.path, exc.__class__.__name__)
+            return problem(
+                503,
+                "service_unavailable",
+                "The service's database is unavailable for a moment; try again shortly.",
+                request,
+                headers={"Retry-After": "2"},
+            )
         log.exception("unhandled error on %s", request.url.path)
         return problem(500, "internal_error", "Something went wrong on our side.", request)
 
