@@ -64,13 +64,7 @@ class Service(Generic[U]):
             settings.database_url, settings.database_pool_size, settings.database_max_overflow
         )
         self.sessions = session_factory(self.engine)
-        self.broker = KafkaBroker(
-            settings.kafka_bootstrap_servers or "127.0.0.1:9092",
-            client_id=self.name,
-            logger=logging.getLogger(f"{self.name}.kafka"),
-            middlewares=broker_middlewares(self.name),  # faststream_* message metrics
-        )
-        quiet_recovered_broker_events(logging.getLogger(f"{self.name}.kafka"))
+        self.broker = self._broker(settings)
         self.topics = TopicKeeper(
             settings.kafka_bootstrap_servers, service_topics(), settings.kafka_topic_partitions
         )
@@ -106,6 +100,16 @@ class Service(Generic[U]):
         self.broker_connected = False
         self._tasks: list[asyncio.Task[Any]] = []
         self._schedule_own_jobs(settings)
+
+    def _broker(self, settings: ServiceSettings) -> KafkaBroker:
+        logger = logging.getLogger(f"{self.name}.kafka")
+        quiet_recovered_broker_events(logger)  # a broker restart is one WARNING line, not a trace
+        return KafkaBroker(
+            settings.kafka_bootstrap_servers or "127.0.0.1:9092",
+            client_id=self.name,
+            logger=logger,
+            middlewares=broker_middlewares(self.name),  # faststream_* message metrics
+        )
 
     def _schedule_own_jobs(self, settings: ServiceSettings) -> None:
         """What every service runs periodically besides its own rules."""
