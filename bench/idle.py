@@ -40,9 +40,9 @@ def measure(work: Path, bootstrap: str, tracing: bool, seconds: float, settle: f
         "LOG_FORMAT": "json",
         "LOAD_DEMO_DATA": "true",
         "DEV_CLOCK_ENABLED": "true",
-        "RENEWAL_SWEEP_SECONDS": "2",  # as make run (deploy/run_local.py)
-        "AUTOMATIC_QUOTES_SECONDS": "2",
-        "NOTICE_SWEEP_SECONDS": "2",
+        "RENEWAL_SWEEP_SECONDS": "10",  # as make run (deploy/run_local.py)
+        "AUTOMATIC_QUOTES_SECONDS": "10",
+        "NOTICE_SWEEP_SECONDS": "10",
         "SANDBOX_LEDGER_PATH": str(work / "ledger.db"),
     }
     if tracing:

@@ -45,9 +45,10 @@ def main() -> None:
                 "ENVIRONMENT": "dev",
                 "LOAD_DEMO_DATA": "true",
                 "DEV_CLOCK_ENABLED": "true",
-                "RENEWAL_SWEEP_SECONDS": "2",
-                "AUTOMATIC_QUOTES_SECONDS": "2",
-                "NOTICE_SWEEP_SECONDS": "2",
+                # Moving the dev clock runs every job at once: these periods are a fallback.
+                "RENEWAL_SWEEP_SECONDS": "10",
+                "AUTOMATIC_QUOTES_SECONDS": "10",
+                "NOTICE_SWEEP_SECONDS": "10",
                 "SANDBOX_LEDGER_PATH": str(var / "sandbox-psp-ledger.db"),
             },
         )

@@ -86,7 +86,7 @@ class Service(Generic[U]):
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
         )
-        self.consumer.after_commit = self.relay.wake
+        self.consumer.after_commit = self._after_event
         self.idempotency = IdempotencyStore(
             self.engine,
             tables.idempotency_keys,
@@ -95,6 +95,8 @@ class Service(Generic[U]):
             lease=timedelta(seconds=settings.idempotency_lease_seconds),
         )
         self.jobs: list[tuple[str, float, Job]] = []
+        self._kicks: dict[str, asyncio.Event] = {}  # per job: run it now
+        self._on_events: set[str] = set()  # jobs that a consumed event runs at once
         self.on_startup: list[Job] = []
         self.routers: list[APIRouter] = []
         self.broker_connected = False
@@ -129,9 +131,10 @@ class Service(Generic[U]):
         stored = timedelta(seconds=await devclock_store.stored_offset(self.engine))
         if stored > self.clock.offset:
             self.clock.set_offset(stored)
+            self.run_jobs_now()
 
     def uow(self, correlation_id: str | None = None, causation_id: str | None = None) -> U:
-        return self.uow_class(
+        uow = self.uow_class(
             self.sessions,
             self.clock,
             self.name,
@@ -139,15 +142,38 @@ class Service(Generic[U]):
             correlation_id=correlation_id,
             causation_id=causation_id,
         )
+        # Every commit that wrote outbox rows wakes this process's relay, and the relays of the
+        # other replicas through NOTIFY (PostgreSQL): requests, consumers and jobs alike.
+        uow.after_commit = self.relay.wake
+        if self.relay.listen:
+            uow.notify_channel = self.relay.channel
+        return uow
 
-    def periodic(self, name: str, every_seconds: float) -> Callable[[Job], Job]:
-        """Register a periodic job; it must be safe with N replicas running it at once."""
+    def periodic(
+        self, name: str, every_seconds: float, *, on_events: bool = False
+    ) -> Callable[[Job], Job]:
+        """Register a periodic job; it must be safe with N replicas running it at once. With
+        `on_events`, each event this process's consumers handle also runs it at once (when
+        the work it does is made by events, e.g. charges to send): its period is a fallback."""
 
         def register(job: Job) -> Job:
             self.jobs.append((name, every_seconds, job))
+            self._kicks[name] = asyncio.Event()
+            if on_events:
+                self._on_events.add(name)
             return job
 
         return register
+
+    def _after_event(self) -> None:
+        self.relay.wake()  # the unit of work did already if it wrote outbox rows: harmless
+        for name in self._on_events:
+            self._kicks[name].set()
+
+    def run_jobs_now(self) -> None:
+        """The dev clock moved: what fell due is swept now, not at the next period."""
+        for kick in self._kicks.values():
+            kick.set()
 
     # --- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -190,7 +216,9 @@ class Service(Generic[U]):
         self.broker.running = True
 
     async def _loop(self, name: str, every: float, job: Job) -> None:
+        kick = self._kicks[name]
         while True:
+            kick.clear()  # before the run: an event handled during it runs the job again
             try:
                 await job(self)
             except asyncio.CancelledError:
@@ -200,7 +228,8 @@ class Service(Generic[U]):
                     log.warning("periodic job %s: %r; next run in %.1fs", name, exc, every)
                 else:
                     log.exception("periodic job %s failed; next run in %.1fs", name, every)
-            await asyncio.sleep(every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(kick.wait(), timeout=every)
 
     async def stop(self) -> None:
         await self.relay.stop()
@@ -290,6 +319,7 @@ class Service(Generic[U]):
             except ValueError as exc:
                 raise HTTPException(409, str(exc)) from exc
             await devclock_store.store_offset(self.engine, body.offset_seconds)
+            self.run_jobs_now()
             return ClockState(now=self.clock.now().isoformat(), offset_seconds=self._offset())
 
         return router

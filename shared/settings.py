@@ -27,10 +27,15 @@ class ServiceSettings(BaseSettings):
         default=6, ge=1, le=1000, description="For topics this service creates"
     )
     kafka_topic_check_seconds: float = Field(
-        default=2, gt=0, le=300, description="How often missing topics are created again"
+        default=10, gt=0, le=300, description="How often missing topics are created again"
     )
     internal_token: str = DEV_INTERNAL_TOKEN
-    outbox_poll_seconds: float = Field(default=0.05, gt=0, le=10)
+    outbox_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="Fallback poll of the outbox relay; commits wake it (NOTIFY on PostgreSQL)",
+    )
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     # A killed replica's partitions move to the others once its session expires: 6 s is the
@@ -49,7 +54,10 @@ class ServiceSettings(BaseSettings):
     idempotency_purge_seconds: float = Field(default=600, gt=0, description="Purge period")
     dev_clock_enabled: bool = False
     dev_clock_sync_seconds: float = Field(
-        default=2, gt=0, le=60, description="How often a replica reads the stored dev clock"
+        default=10,
+        gt=0,
+        le=60,
+        description="How often a replica reads the stored dev clock (the one told runs at once)",
     )
     load_demo_data: bool = False
     log_level: str = "INFO"

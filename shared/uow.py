@@ -8,10 +8,11 @@ aggregate; a subclass says what a recorded event is on the wire (`_outgoing`).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -25,8 +26,13 @@ from shared.messaging.tables import MessagingTables
 class UnitOfWork:
     """Owns one transaction: state changes and the events they cause commit together.
 
-    Services subclass it to attach their repositories in `_start`.
+    Services subclass it to attach their repositories in `_start`. A commit that wrote outbox
+    rows sends `NOTIFY notify_channel` within the transaction (PostgreSQL: the relay of every
+    replica listens) and then calls `after_commit` (this process's relay); the service sets both.
     """
+
+    notify_channel: str | None = None
+    after_commit: Callable[[], None] | None = None
 
     def __init__(
         self,
@@ -70,8 +76,14 @@ class UnitOfWork:
         self.outbox.add(event, correlation_id=self.correlation_id, causation_id=self.causation_id)
 
     async def commit(self) -> None:
-        await self.outbox.flush()
+        written = await self.outbox.flush()
+        if written and self.notify_channel:  # delivered to listeners when the commit succeeds
+            await self.session.execute(
+                text("SELECT pg_notify(:channel, '')"), {"channel": self.notify_channel}
+            )
         await self.session.commit()
+        if written and self.after_commit is not None:
+            self.after_commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()

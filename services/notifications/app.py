@@ -36,7 +36,8 @@ def build(settings: Settings | None = None) -> Service[NotificationsUnitOfWork]:
         batch_size=settings.mail_batch_size,
     )
 
-    @service.periodic("mail-delivery", settings.mail_delivery_seconds)
+    # Mails are queued by events: each one handled runs it at once.
+    @service.periodic("mail-delivery", settings.mail_delivery_seconds, on_events=True)
     async def deliver(svc: Service[Any]) -> None:
         await delivery.deliver_due(svc.uow, mailer, pdfs, policy)
 

@@ -18,7 +18,9 @@ class Settings(ServiceSettings):
     invoicing_url: str = Field(
         default="http://127.0.0.1:8003", description="Invoicing's API: the tax invoice PDFs"
     )
-    mail_delivery_seconds: float = Field(default=1.0, gt=0, description="Delivery job period")
+    mail_delivery_seconds: float = Field(
+        default=5.0, gt=0, description="Fallback period: each event handled delivers at once"
+    )
     mail_batch_size: int = Field(default=20, ge=1, le=500)
     mail_max_attempts: int = Field(
         default=5, ge=1, le=50, description="SMTP attempts before a message is parked"

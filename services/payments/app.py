@@ -70,7 +70,8 @@ def _schedule_jobs(
 
     service.on_startup.append(reconcile)
 
-    @service.periodic("charge-processor", settings.charge_processor_seconds)
+    # Charges are made by events (payment requested): each one handled runs it at once.
+    @service.periodic("charge-processor", settings.charge_processor_seconds, on_events=True)
     async def charge_processor(svc: Service[Any]) -> None:
         await drain(
             lambda: processing.send_charges(svc.uow(), psp, policy, batch),

@@ -17,7 +17,9 @@ class Settings(ServiceSettings):
         description="SQLite file of the sandbox PSP's own ledger (separate from our database)",
     )
     charge_processor_seconds: float = Field(
-        default=0.2, gt=0, description="How often pending charges are sent to the provider"
+        default=2,
+        gt=0,
+        description="Fallback period: each event handled sends pending charges at once",
     )
     charge_processor_batch: int = Field(default=100, ge=1, le=10_000)
     charge_lease_seconds: float = Field(

@@ -41,6 +41,10 @@ def settings_under_test(ledger_path: Path) -> dict[str, str]:
         "MAIL_DELIVERY_SECONDS": "0.2",
         "MAIL_RETRY_SECONDS": "0.2",
         "NOTICE_SWEEP_SECONDS": "0.5",
+        # The tests' values from before the defaults grew for idle cost (issue 13).
+        "OUTBOX_POLL_SECONDS": "0.5",
+        "KAFKA_TOPIC_CHECK_SECONDS": "2",
+        "DEV_CLOCK_SYNC_SECONDS": "2",
         "SANDBOX_LEDGER_PATH": str(ledger_path),
         # The suite and the benches drive the gateway harder than one person would.
         "RATE_LIMIT_PER_SECOND": "10000",

@@ -65,11 +65,12 @@ class Outbox:
     def add_envelope(self, envelope: Envelope, *, topic: str) -> None:
         self._pending.append((envelope, topic))
 
-    async def flush(self) -> None:
-        """Write pending events as outbox rows (called by the unit of work before commit)."""
+    async def flush(self) -> int:
+        """Write pending events as outbox rows (called by the unit of work before commit);
+        returns how many were written."""
         pending = self._pending
         if not pending:
-            return
+            return 0
         rows = [
             {
                 "event_id": str(env.event_id),
@@ -84,3 +85,4 @@ class Outbox:
         ]
         await self.session.execute(self.table.insert(), rows)
         pending.clear()
+        return len(rows)

@@ -3,14 +3,22 @@ broker confirmed, and retries (with back-off) for as long as the broker is unrea
 
 One relay at a time per database holds a PostgreSQL advisory lock, so that N replicas of a
 service never reorder the events of one key.
+
+The relay sleeps until woken: by a commit of its own process (`wake()`, called by the unit of
+work), and on PostgreSQL by a commit of any replica (the unit of work sends `NOTIFY
+outbox_<service>` in the committing transaction; the relay LISTENs on a dedicated connection,
+reconnected after a database restart). A fallback poll every `poll_seconds` (1 s by default)
+finds what a lost notification would otherwise leave waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import zlib
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table, func, select, text, update
@@ -23,6 +31,11 @@ from shared.observability.tracing import relaying
 log = logging.getLogger(__name__)
 
 
+def notify_channel(service_name: str) -> str:
+    """The PostgreSQL channel a service's commits notify and its relays listen on."""
+    return f"outbox_{service_name}"
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -31,9 +44,10 @@ class OutboxRelay:
         bootstrap_servers: str,
         *,
         service_name: str,
-        poll_seconds: float = 0.05,
+        poll_seconds: float = 1.0,
         batch_size: int = 500,
         max_backoff_seconds: float = 5.0,
+        listen: bool = True,
     ) -> None:
         self.engine = engine
         self.table = table
@@ -48,10 +62,53 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self.published_total = 0
         self.connected = False
+        self.channel = notify_channel(service_name)
+        # LISTEN where replicas share the database (PostgreSQL); a SQLite file has one process.
+        self.listen = listen and engine.dialect.name == "postgresql"
+        self.listening = False
 
     def wake(self) -> None:
-        """Hint that new rows were committed; the relay also polls on its own."""
+        """Rows were committed: publish now (the relay also polls every `poll_seconds`)."""
         self._wake.set()
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _listen(self) -> None:
+        """Keep a LISTEN connection open for as long as the relay runs, reconnecting (with
+        back-off) after a database restart; each (re)connection wakes the relay once, for what
+        was committed while nobody listened."""
+        import asyncpg
+
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        delay = 0.5
+        while not self._stopping.is_set():
+            conn: Any = None
+            try:
+                conn = await asyncpg.connect(dsn, timeout=10)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener(self.channel, self._on_notify)
+                self.listening, delay = True, 0.5
+                self.wake()
+                while not lost.is_set():
+                    try:  # a dead peer without a FIN is only seen when the socket is used
+                        await asyncio.wait_for(lost.wait(), timeout=30)
+                    except TimeoutError:
+                        await conn.execute("SELECT 1", timeout=5)
+                log.warning("outbox relay lost its LISTEN connection; reconnecting")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay cannot LISTEN (retrying in %.1fs): %r", delay, exc)
+            finally:
+                self.listening = False
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(conn.close(), 2)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+            delay = min(delay * 2, self.max_backoff)
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
@@ -131,24 +188,36 @@ class OutboxRelay:
         return len(rows)
 
     async def run(self) -> None:
-        backoff = self.poll_seconds
-        while not self._stopping.is_set():
-            try:
-                sent = await self.publish_batch()
-                backoff = self.poll_seconds
+        listener = (
+            asyncio.create_task(self._listen(), name="outbox-listen") if self.listen else None
+        )
+        retry = 0.0
+        try:
+            while not self._stopping.is_set():
+                self._wake.clear()  # before reading: a commit from now on wakes the next round
+                try:
+                    sent = await self.publish_batch()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    retry = min(max(retry * 2, 0.2), self.max_backoff)
+                    log.warning(
+                        "outbox relay could not publish (retrying in %.1fs): %r", retry, exc
+                    )
+                    await self._drop_producer()
+                    with contextlib.suppress(TimeoutError):  # commits do not shorten a back-off
+                        await asyncio.wait_for(self._stopping.wait(), timeout=retry)
+                    continue
+                retry = 0.0
                 if sent >= self.batch_size:
                     continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("outbox relay could not publish (retrying in %.1fs): %r", backoff, exc)
-                await self._drop_producer()
-                backoff = min(max(backoff * 2, 0.2), self.max_backoff)
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await listener
 
     async def stop(self) -> None:
         self._stopping.set()
