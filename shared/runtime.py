@@ -76,6 +76,7 @@ class Service(Generic[U]):
             group_settings={
                 "session_timeout_ms": settings.consumer_session_timeout_ms,
                 "heartbeat_interval_ms": settings.consumer_heartbeat_interval_ms,
+                "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
             },
         )
         self.relay = OutboxRelay(

@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     # A killed replica's partitions move to the others once its session expires: 6 s is the
     # smallest session a Kafka broker accepts by default (group.min.session.timeout.ms).
     consumer_session_timeout_ms: int = Field(default=6_000, ge=1_000, le=300_000)
+    # How long the broker may hold an empty fetch: each subscriber sends one fetch per wait at
+    # rest, so a short wait costs CPU in every process (and in the broker); aiokafka's 500 ms.
+    consumer_fetch_max_wait_ms: int = Field(default=500, ge=10, le=10_000)
     consumer_heartbeat_interval_ms: int = Field(default=2_000, ge=100, le=60_000)
     idempotency_ttl_hours: float = Field(
         default=24, ge=24, le=24 * 30, description="How long an Idempotency-Key is kept"
