@@ -33,7 +33,9 @@ class Settings(ServiceSettings):
         "failure, e.g. PAYMENT_RETRY_DAYS=1,3,5,7",
     )
     retry_job_seconds: float = Field(
-        default=5, gt=0, description="How often due retries are turned into new charges"
+        default=30,
+        gt=0,
+        description="How often due retries (days apart) become charges; moving the dev clock runs it",
     )
     method_expiry_seconds: float = Field(
         default=60, gt=0, description="How often cards that expired are announced as invalid"

@@ -45,6 +45,7 @@ def settings_under_test(ledger_path: Path) -> dict[str, str]:
         "OUTBOX_POLL_SECONDS": "0.5",
         "KAFKA_TOPIC_CHECK_SECONDS": "2",
         "DEV_CLOCK_SYNC_SECONDS": "2",
+        "RETRY_JOB_SECONDS": "5",
         "SANDBOX_LEDGER_PATH": str(ledger_path),
         # The suite and the benches drive the gateway harder than one person would.
         "RATE_LIMIT_PER_SECOND": "10000",
