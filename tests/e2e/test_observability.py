@@ -247,7 +247,8 @@ async def test_one_trace_goes_from_the_gateway_through_subscriptions_invoicing_a
         ) as url,
     ):
         trace_id = uuid.uuid4().hex
-        caller = {"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"}
+        rid = f"one-trace-{uuid.uuid4()}"
+        caller = {"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01", "X-Request-Id": rid}
         async with httpx.AsyncClient(base_url=url, timeout=15) as client:
             path = "/v1/subscriptions/sub-nw-seats"
             before = (await client.get(path, headers=NW_CONTRACT_MANAGER)).json()
@@ -287,6 +288,20 @@ async def test_one_trace_goes_from_the_gateway_through_subscriptions_invoicing_a
         publish = next(s for s in found if s["name"] == "payment-succeeded publish")
         assert publish["service"] == "payments"
         assert publish["parent_id"] == charge["span_id"]
+
+    # And the request's correlation id in the JSON logs of each service it went through (the
+    # stack's process or the traced one, whichever consumed the record).
+    def logged(name: str) -> bool:
+        for log in (stack.log_dir / f"{name}.log", stack.log_dir / f"{name}-traced.log"):
+            for raw in log.read_text(errors="replace").splitlines():
+                if raw.startswith("{") and json.loads(raw).get("correlation_id") == rid:
+                    return True
+        return False
+
+    async def in_every_log() -> bool:
+        return all(logged(name) for name in SERVICES_IN_TRACE)
+
+    await eventually(in_every_log, timeout=30)
 
 
 SERVICES_IN_TRACE = ("subscriptions", "invoicing", "payments")
