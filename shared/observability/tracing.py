@@ -147,6 +147,23 @@ def current_traceparent() -> str | None:
 
 
 @contextlib.contextmanager
+def resumed(traceparent: str | None, name: str, **attributes: Any) -> Iterator[None]:
+    """Work a periodic job does for something a traced message asked for (the charge
+    processor sending a charge recorded by an `invoice-issued` consumer): a span in that trace,
+    so the provider call and the events the job writes to its outbox stay in it. Tracing off,
+    the stored context is still made current, so the outbox rows carry it on. No
+    traceparent: nothing."""
+    if not traceparent:
+        yield
+        return
+    parent = _PROPAGATOR.extract({TRACEPARENT: traceparent})
+    with _tracer.start_as_current_span(
+        name, context=parent, kind=trace.SpanKind.INTERNAL, attributes=attributes or None
+    ):
+        yield
+
+
+@contextlib.contextmanager
 def relaying(service: str, rows: Sequence[Any]) -> Iterator[list[list[tuple[str, bytes]]]]:
     """Kafka headers for each relayed outbox row: its stored traceparent, or, while tracing is
     on, that of a producer span (child of the stored one) covering the send."""

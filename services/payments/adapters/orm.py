@@ -98,6 +98,7 @@ charges = Table(
     Column("lease_until", UtcDateTime(), nullable=True),
     Column("retry_at", UtcDateTime(), nullable=True),
     Column("settled_at", UtcDateTime(), nullable=True),
+    Column("traceparent", String(55), nullable=True),  # W3C trace of the event that asked
     Index("ix_charges_status_updated", "status", "updated_at"),
     Index("ix_charges_csn_invoice", "csn", "invoice_id"),
     Index("ix_charges_invoice", "invoice_id"),

@@ -227,6 +227,9 @@ class Charge:
     lease_until: datetime | None = None  # a processor owns the send until then
     retry_at: datetime | None = None  # failed, and the next automatic attempt is due then
     settled_at: datetime | None = None
+    # W3C traceparent of the event that asked for the charge: the processor sends and
+    # announces it in that trace. A retry (days later) starts its own.
+    traceparent: str | None = None
 
     @classmethod
     def for_invoice(

@@ -26,6 +26,7 @@ from shared.events import (
     InvoicePaymentRequested,
     SubscriptionChanged,
 )
+from shared.observability.tracing import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -73,20 +74,20 @@ async def on_invoice_issued(
     method = await uow.payment_methods.get(event.csn, event.payment_method_id)
     if method is not None and method.is_active and not method.recurring:
         return  # R-SUB-9: Alipay, konbini, bank transfer: the invoice waits for a manual payment
-    uow.charges.add(
-        Charge.for_invoice(
-            csn=event.csn,
-            invoice_id=event.invoice_id,
-            attempt=FIRST_ATTEMPT,
-            amount=event.amount_due,
-            currency=event.currency,
-            payment_method_id=event.payment_method_id,
-            subscription_ids=[line.subscription_id for line in event.lines if line.subscription_id],
-            now=uow.clock.now(),
-            correlation_id=envelope.correlation_id,
-            causation_id=str(envelope.event_id),
-        )
+    charge = Charge.for_invoice(
+        csn=event.csn,
+        invoice_id=event.invoice_id,
+        attempt=FIRST_ATTEMPT,
+        amount=event.amount_due,
+        currency=event.currency,
+        payment_method_id=event.payment_method_id,
+        subscription_ids=[line.subscription_id for line in event.lines if line.subscription_id],
+        now=uow.clock.now(),
+        correlation_id=envelope.correlation_id,
+        causation_id=str(envelope.event_id),
     )
+    charge.traceparent = current_traceparent()  # the processor charges in this trace
+    uow.charges.add(charge)
 
 
 async def on_invoice_payment_requested(
@@ -96,19 +97,19 @@ async def on_invoice_payment_requested(
     key = request_idempotency_key(event.invoice_id, str(event.payment_request_id))
     if await uow.charges.get_by_idempotency_key(key) is not None:
         return
-    uow.charges.add(
-        Charge.for_payment_request(
-            csn=event.csn,
-            invoice_id=event.invoice_id,
-            payment_request_id=str(event.payment_request_id),
-            amount=event.amount,
-            currency=event.currency,
-            payment_method_id=event.payment_method_id,
-            now=uow.clock.now(),
-            correlation_id=envelope.correlation_id,
-            causation_id=str(envelope.event_id),
-        )
+    charge = Charge.for_payment_request(
+        csn=event.csn,
+        invoice_id=event.invoice_id,
+        payment_request_id=str(event.payment_request_id),
+        amount=event.amount,
+        currency=event.currency,
+        payment_method_id=event.payment_method_id,
+        now=uow.clock.now(),
+        correlation_id=envelope.correlation_id,
+        causation_id=str(envelope.event_id),
     )
+    charge.traceparent = current_traceparent()  # the person's click, through to the provider
+    uow.charges.add(charge)
 
 
 async def on_invoice_paid(event: InvoicePaid, envelope: Envelope, uow: PaymentsUnitOfWork) -> None:

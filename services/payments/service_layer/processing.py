@@ -12,6 +12,7 @@ the provider answers with what it recorded the first time: never a second charge
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -42,6 +43,7 @@ from services.payments.service_layer import announce
 from services.payments.service_layer.uow import PaymentsUnitOfWork
 from shared.messaging.transient import is_transient
 from shared.observability.metrics import charge_settled
+from shared.observability.tracing import resumed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,32 +89,48 @@ async def send_charges(
     the process that held them may be this one, before it was killed."""
     rnd = _Round()
     for _ in range(limit):
-        async with uow:
-            charge = await uow.charges.lock_next_to_send(
-                uow.clock.now(), rnd.tried, reclaim_all_processing=reclaim_all_processing
-            )
-            if charge is None:
-                break
-            rnd.tried.add(charge.id)
-            send = await _claim(charge, uow, policy)
-            await uow.commit()
-        if send is None:
-            rnd.settled += 1
-            continue
-        try:
-            result = await provider.charge(
-                idempotency_key=send.idempotency_key,
-                token=send.token,
-                amount=send.amount,
-                currency=send.currency,
-            )
-        except ProviderUnavailable as exc:
-            log.warning("provider unavailable for charge %s: %s", send.charge_id, exc)
-            await _release_charge(send.charge_id, uow)
-            continue
-        if await once_stored(partial(_record, send.charge_id, result, uow, policy), policy):
-            rnd.settled += 1
+        with contextlib.ExitStack() as in_trace:
+            async with uow:
+                charge = await uow.charges.lock_next_to_send(
+                    uow.clock.now(), rnd.tried, reclaim_all_processing=reclaim_all_processing
+                )
+                if charge is None:
+                    break
+                rnd.tried.add(charge.id)
+                # In the trace of the event that asked for the charge: the provider call and
+                # payment-succeeded/-failed continue it (the processor is a periodic job).
+                in_trace.enter_context(
+                    resumed(
+                        charge.traceparent,
+                        "payments charge",
+                        **{"billing.charge_id": charge.id, "billing.invoice_id": charge.invoice_id},
+                    )
+                )
+                send = await _claim(charge, uow, policy)
+                await uow.commit()
+            if await _send_charge(send, uow, provider, policy):
+                rnd.settled += 1
     return rnd.settled
+
+
+async def _send_charge(
+    send: _Send | None, uow: PaymentsUnitOfWork, provider: PaymentProvider, policy: Policy
+) -> bool:
+    """Steps 2 and 3 for a claimed charge; whether it is settled (None: settled at claim)."""
+    if send is None:
+        return True
+    try:
+        result = await provider.charge(
+            idempotency_key=send.idempotency_key,
+            token=send.token,
+            amount=send.amount,
+            currency=send.currency,
+        )
+    except ProviderUnavailable as exc:
+        log.warning("provider unavailable for charge %s: %s", send.charge_id, exc)
+        await _release_charge(send.charge_id, uow)
+        return False
+    return await once_stored(partial(_record, send.charge_id, result, uow, policy), policy)
 
 
 async def once_stored(record: Callable[[], Awaitable[T]], policy: Policy) -> T:
