@@ -9,13 +9,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from shared.infra import postgres
 from shared.infra.directory import publish_demo_contacts
-from shared.infra.kafka import free_port
+from shared.infra.kafka import TansuBroker, free_port
 from shared.infra.smtp_sink import smtp_sink
 
 SERVICE_NAMES = ("subscriptions", "quotes", "invoicing", "payments", "notifications")
@@ -109,12 +111,13 @@ class Stack:
             start_new_session=True,
         )
 
-    def start_replica(self, name: str, index: int = 2) -> str:
+    def start_replica(self, name: str, index: int = 2, env: dict[str, str] | None = None) -> str:
         """One more process of a service on the same database and consumer groups, as a
-        Deployment scaled out runs it; its own port. Returns its name (`quotes-2`)."""
+        Deployment scaled out runs it; its own port, and `env` on top of the stack's settings.
+        Returns its name (`quotes-2`)."""
         replica = f"{name}-{index}"
         self.ports.setdefault(replica, free_port())
-        env = {**self._env(name), "HTTP_PORT": str(self.ports[replica])}
+        env = {**self._env(name), "HTTP_PORT": str(self.ports[replica]), **(env or {})}
         log = open(self.log_dir / f"{replica}.log", "ab")
         self.processes[replica] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
@@ -168,6 +171,11 @@ class Stack:
             proc.send_signal(sig)
             proc.wait(10)
 
+    def stop_replica(self, replica: str) -> None:
+        """A replica started by `start_replica` stopped cleanly and forgotten."""
+        self.kill(replica, signal.SIGTERM)
+        self.processes.pop(replica, None)
+
     def stop(self) -> None:
         for proc in self.processes.values():
             if proc.poll() is None:
@@ -180,3 +188,20 @@ class Stack:
                 proc.wait(5)
         self.processes.clear()
         self._sink.close()
+
+
+@contextlib.contextmanager
+def isolated_stack(root: Path, env: dict[str, str]) -> Iterator[Stack]:
+    """A started stack of its own under `root`: its own broker, databases (PostgreSQL, or
+    SQLite when asked) and logs; for tests that move the clock far or change shared data."""
+    root.mkdir(parents=True, exist_ok=True)
+    broker = TansuBroker(log_path=root / "broker.log").start()
+    try:
+        with postgres.test_databases(list(SERVICE_NAMES), root / "sqlite") as urls:
+            own = Stack(broker.bootstrap_servers, urls, root / "logs", env).start()
+            try:
+                yield own
+            finally:
+                own.stop()
+    finally:
+        broker.stop()

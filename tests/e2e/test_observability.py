@@ -6,9 +6,6 @@ outbox into the Kafka headers of the events it caused."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +14,6 @@ from typing import Any
 
 import httpx
 
-from shared.infra.kafka import free_port
 from shared.infra.stack import SERVICE_NAMES, Stack
 from tests.e2e.gateway_tools import bearer, extra_gateway
 from tests.e2e.observability_support import sample, scrape
@@ -114,37 +110,12 @@ async def test_consumers_log_json_lines_with_the_requests_correlation_id_and_the
 @contextmanager
 def traced_replica(stack: Stack, name: str, env: dict[str, str]) -> Iterator[str]:
     """One more replica of a service, with extra settings (tracing on); its URL."""
-    port = free_port()
-    full_env = {**stack._env(name), "HTTP_PORT": str(port), **env}
-    with open(stack.log_dir / f"{name}-traced.log", "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
+    replica = stack.start_replica(name, index=9, env=env)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} replica exited; see {stack.log_dir}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"{name} replica not ready"
-            time.sleep(0.2)
-        yield url
+        stack.wait_ready((replica,), timeout=120)
+        yield stack.url(replica)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stack.stop_replica(replica)
 
 
 def spans(path: Path) -> list[dict[str, Any]]:

@@ -25,9 +25,7 @@ from sqlalchemy import select
 from services.payments.adapters.orm import charges
 from services.payments.adapters.provider import SandboxProvider
 from shared.db import create_engine
-from shared.infra import postgres
-from shared.infra.kafka import TansuBroker
-from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
+from shared.infra.stack import Stack, isolated_stack, settings_under_test
 from shared.terms import add_months
 from tests.audit.scan import card_data_in_database
 from tests.e2e.conftest import ALICE, NORA, token_for
@@ -45,29 +43,18 @@ def own(artifacts: Path) -> Iterator[dict[str, Any]]:
     for old in root.glob("sandbox-psp-ledger*"):  # a fresh provider for each run
         old.unlink()
     ledger = root / "sandbox-psp-ledger.db"
-    broker = TansuBroker(log_path=root / "broker.log").start()
-    try:
-        with postgres.test_databases(list(SERVICE_NAMES), root / "sqlite") as urls:
-            stack = Stack(
-                bootstrap_servers=broker.bootstrap_servers,
-                database_urls=urls,
-                log_dir=root / "logs",
-                env={
-                    **settings_under_test(ledger),
-                    "LOAD_DEMO_DATA": "true",
-                    "RETRY_JOB_SECONDS": "0.2",
-                    "PAYMENTS_CRASH_AFTER_PROVIDER": "1",
-                },
-            )
-            stack.start()
-            try:
-                yield {"stack": stack, "ledger": SandboxProvider(ledger), "urls": urls}
-            finally:
-                stack.stop()
-            for url in urls.values():  # dropped next: the card-data audit looks at them now
-                assert asyncio.run(card_data_in_database(url)) == []
-    finally:
-        broker.stop()
+    env = {
+        **settings_under_test(ledger),
+        "LOAD_DEMO_DATA": "true",
+        "RETRY_JOB_SECONDS": "0.2",
+        "PAYMENTS_CRASH_AFTER_PROVIDER": "1",
+    }
+    with isolated_stack(root, env) as stack:
+        urls = stack.database_urls
+        yield {"stack": stack, "ledger": SandboxProvider(ledger), "urls": urls}
+        stack.stop()  # the card-data audit looks at the databases before they are dropped
+        for url in urls.values():
+            assert asyncio.run(card_data_in_database(url)) == []
 
 
 @pytest.fixture(scope="module")

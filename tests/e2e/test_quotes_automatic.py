@@ -22,9 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.infra import postgres
-from shared.infra.kafka import TansuBroker
-from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
+from shared.infra.stack import Stack, isolated_stack, settings_under_test
 from shared.principal import HEADER_INTERNAL_TOKEN
 from shared.settings import DEV_INTERNAL_TOKEN
 from tests.e2e.conftest import ALICE
@@ -65,23 +63,8 @@ TOPICS = ["subscription-changed", "quote-sent", "account-contacts-changed", "cus
 @pytest.fixture(scope="module")
 def stack(artifacts: Path) -> Iterator[Stack]:
     root = artifacts / "automatic-quotes"
-    root.mkdir(parents=True, exist_ok=True)
-    broker = TansuBroker(log_path=root / "broker.log").start()
-    try:
-        with postgres.test_databases(list(SERVICE_NAMES), root / "sqlite") as urls:
-            own = Stack(
-                bootstrap_servers=broker.bootstrap_servers,
-                database_urls=urls,
-                log_dir=root / "logs",
-                env=settings_under_test(root / "sandbox-psp-ledger.db"),
-            )
-            own.start()
-            try:
-                yield own
-            finally:
-                own.stop()
-    finally:
-        broker.stop()
+    with isolated_stack(root, settings_under_test(root / "sandbox-psp-ledger.db")) as own:
+        yield own
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ async def before_renewal(gateway: httpx.AsyncClient, stack: Stack) -> dict[str, 
     }
     await advance_days(gateway, 6)
 
-    async def settled() -> dict[str, Any] | None:
+    async def still_missing() -> dict[str, Any] | None:
         """Each service has applied what it consumes: subscriptions the renewal and the
         payment error, invoicing the failed payment (on its own consumer). What is still
         missing is returned, so a timeout says which step never happened."""
@@ -74,19 +74,18 @@ async def before_renewal(gateway: httpx.AsyncClient, stack: Stack) -> dict[str, 
         }
         return None if not any(missing.values()) else {"missing": missing, "bh": bh, "acme": acme}
 
+    async def settled() -> bool:
+        return await still_missing() is None
+
     try:
-        await eventually(lambda: _negated(settled), timeout=60)
+        await eventually(settled, timeout=60)
     except AssertionError:
-        state = await settled()
+        state = await still_missing()
         clocks = (await gateway.get("/v1/dev/clock", headers=ALICE)).json()
         raise AssertionError(
             f"renewals never settled: {state!r}\nclocks: {clocks!r}\n{error_lines(stack)}"
         ) from None
     return before
-
-
-async def _negated(check: Any) -> bool:
-    return await check() is None
 
 
 def error_lines(stack: Stack, limit: int = 40) -> str:

@@ -13,9 +13,7 @@ from typing import Any
 
 import pytest
 
-from shared.infra import postgres
-from shared.infra.kafka import TansuBroker
-from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
+from shared.infra.stack import Stack, isolated_stack, settings_under_test
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
@@ -59,26 +57,9 @@ def web_stack(artifacts: Path) -> Iterator[Stack]:
     weeks by the time they run (Orbit's declined renewal would have expired, and its alert
     with it), and what they change must not reach the other tests either."""
     root = artifacts / "web"
-    root.mkdir(parents=True, exist_ok=True)
-    broker = TansuBroker(log_path=root / "broker.log").start()
-    try:
-        with postgres.test_databases(list(SERVICE_NAMES), root / "sqlite") as urls:
-            own = Stack(
-                bootstrap_servers=broker.bootstrap_servers,
-                database_urls=urls,
-                log_dir=root / "logs",
-                env={
-                    **settings_under_test(root / "sandbox-psp-ledger.db"),
-                    "LOAD_DEMO_DATA": "true",
-                },
-            )
-            own.start()
-            try:
-                yield own
-            finally:
-                own.stop()
-    finally:
-        broker.stop()
+    env = {**settings_under_test(root / "sandbox-psp-ledger.db"), "LOAD_DEMO_DATA": "true"}
+    with isolated_stack(root, env) as own:
+        yield own
 
 
 @pytest.fixture(scope="module")

@@ -305,7 +305,7 @@ export const en = {
   },
   creditNotes: {
     issueTitle: "Issue a credit note",
-    issueHint: "With an invoice ID, the credit corrects that invoice (an open one owes less at once); without one, it is credit on the account in the currency chosen.",
+    issueHint: "With an invoice ID, the credit corrects that invoice (an open one owes less at once) in the invoice's currency; without one, it is credit on the account in the currency chosen.",
     invoiceId: "Invoice ID (optional)",
     reason: "Reason",
     amount: "Amount including tax",

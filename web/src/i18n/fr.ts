@@ -307,7 +307,7 @@ export const fr: Messages = {
   },
   creditNotes: {
     issueTitle: "Émettre un avoir",
-    issueHint: "Avec un identifiant de facture, l’avoir corrige cette facture (une facture ouverte doit aussitôt moins) ; sans, c’est un crédit sur le compte dans la devise choisie.",
+    issueHint: "Avec un identifiant de facture, l’avoir corrige cette facture (une facture ouverte doit aussitôt moins), dans la devise de la facture ; sans, c’est un crédit sur le compte dans la devise choisie.",
     invoiceId: "Identifiant de facture (facultatif)",
     reason: "Motif",
     amount: "Montant TTC",

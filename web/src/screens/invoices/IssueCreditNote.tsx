@@ -26,10 +26,11 @@ export function IssueCreditNote({ onIssued }: { onIssued: () => void }) {
         await api.POST("/v1/credit-notes", {
           body: {
             invoice_id: onInvoice ? invoiceId.trim() : null,
-            currency: onInvoice ? null : currency,
+            // Always sent: it says how many minor digits the amount has (JPY none), and the
+            // server refuses it when it is not the invoice's currency.
+            currency,
             reason: reason.trim(),
-            // Entered in major units; the invoice's currency decides the digits on the server's side.
-            amount: typeof amount === "number" ? Math.round(amount * 10 ** minorDigits(currency ?? "EUR")) : null,
+            amount: typeof amount === "number" && currency ? Math.round(amount * 10 ** minorDigits(currency)) : null,
             refund: onInvoice && refund,
           },
         }),
@@ -43,18 +44,16 @@ export function IssueCreditNote({ onIssued }: { onIssued: () => void }) {
       onIssued();
     },
   });
-  const ready = reason.trim() !== "" && typeof amount === "number" && amount > 0 && (onInvoice || !!currency);
+  const ready = reason.trim() !== "" && typeof amount === "number" && amount > 0 && !!currency;
   return (
     <Card withBorder mb="sm" data-testid="issue-credit-note">
       <Title order={2} size="h5" mb={4}>{t("creditNotes.issueTitle")}</Title>
       <Text size="sm" c="dimmed" mb="xs">{t("creditNotes.issueHint")}</Text>
       <Group align="flex-end">
         <TextInput label={t("creditNotes.invoiceId")} value={invoiceId} onChange={(e) => setInvoiceId(e.currentTarget.value)} maxLength={36} w={220} />
-        {!onInvoice && (
-          <Select label={t("subscriptions.col.currency")} data={CURRENCIES} value={currency} onChange={setCurrency} allowDeselect={false} w={100} />
-        )}
+        <Select label={t("subscriptions.col.currency")} data={CURRENCIES} value={currency} onChange={setCurrency} allowDeselect={false} w={100} />
         <TextInput label={t("creditNotes.reason")} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={300} w={260} />
-        <NumberInput hideControls label={t("creditNotes.amount")} min={0} decimalScale={2} value={amount} onChange={setAmount} w={160} />
+        <NumberInput hideControls label={t("creditNotes.amount")} min={0} decimalScale={minorDigits(currency ?? "EUR")} value={amount} onChange={setAmount} w={160} />
         {onInvoice && <Checkbox label={t("creditNotes.refund")} checked={refund} onChange={(e) => setRefund(e.currentTarget.checked)} mb={8} />}
         <Button disabled={!ready} loading={issue.isPending} onClick={() => issue.mutate()}>
           {t("creditNotes.issue")}
