@@ -20,5 +20,6 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    testTimeout: 30_000, // see src/test/setup.ts: slow machines, not slow code
   },
 });

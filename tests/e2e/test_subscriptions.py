@@ -123,6 +123,29 @@ async def test_plain_user_sees_only_their_assignment_r_role_1(gateway: httpx.Asy
     )
 
 
+@pytest.mark.parametrize(
+    "billing_filter",
+    [
+        "payment_error=true",
+        "payment_error=false",
+        "payment_method_id=pm-nw-visa",
+        "payment_method_kind=card",
+    ],
+)
+@pytest.mark.parametrize("path", ["/v1/subscriptions", "/v1/subscriptions/export.csv"])
+async def test_plain_user_cannot_filter_by_billing_data_r_role_1(
+    gateway: httpx.AsyncClient, path: str, billing_filter: str
+) -> None:
+    """Filtering by a payment error or a card would tell a plain user what R-ROLE-1 hides."""
+    problem(
+        await gateway.get(f"{path}?{billing_filter}", headers=URSULA),
+        403,
+        "billing_filter_forbidden",
+    )
+    allowed = await gateway.get(f"{path}?{billing_filter}", headers=FRANK)
+    assert allowed.status_code == 200, allowed.text
+
+
 async def test_csv_export_of_one_a_filtered_list_and_a_selection_r_sub_3(
     gateway: httpx.AsyncClient,
 ) -> None:

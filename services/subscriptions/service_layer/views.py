@@ -15,13 +15,30 @@ from services.subscriptions.domain.rules import EXPIRING_SOON_DAYS, LAST_CHANCE_
 from services.subscriptions.domain.values import Status
 from services.subscriptions.domain.views import PaymentMethodView
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
-from shared.errors import NotFound
+from shared.errors import DomainError, NotFound
 from shared.principal import Principal
 
 
 def assigned_only_to(principal: Principal) -> str | None:
     """Plain users see only the subscriptions assigned to them (R-ROLE-1)."""
     return None if principal.sees_billing_data else principal.subject
+
+
+BILLING_FILTERS = ("payment_method_id", "payment_method_kind", "payment_error")
+
+
+def refuse_billing_filters(principal: Principal, query: ListQuery) -> None:
+    """A plain user sees no billing data (R-ROLE-1), so cannot filter by it either: a filter
+    would tell which of their subscriptions has a payment error or which card pays it."""
+    if principal.sees_billing_data:
+        return
+    used = [name for name in BILLING_FILTERS if getattr(query, name) is not None]
+    if used:
+        raise DomainError(
+            "billing_filter_forbidden",
+            f"Filtering by {', '.join(used)} needs a role that sees billing data (R-ROLE-1).",
+            status=403,
+        )
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,7 @@ async def _views(
 async def list_subscriptions(
     principal: Principal, query: ListQuery, limit: int, offset: int, uow: SubscriptionsUnitOfWork
 ) -> tuple[list[SubscriptionView], int]:
+    refuse_billing_filters(principal, query)
     items, total = await uow.subscriptions.page(
         principal.csn,
         query,
@@ -67,7 +85,8 @@ async def list_subscriptions(
 async def stream_subscriptions(
     principal: Principal, query: ListQuery, uow: SubscriptionsUnitOfWork
 ) -> AsyncIterator[list[SubscriptionView]]:
-    """Every matching subscription, in batches (the CSV export, R-SUB-3)."""
+    """Every matching subscription, in batches (the CSV export, R-SUB-3); the caller refuses
+    billing filters before the response starts (refuse_billing_filters)."""
     today = uow.clock.today()
     async for batch in uow.subscriptions.stream(
         principal.csn, query, today, assigned_only_to(principal)

@@ -1,9 +1,13 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
 import "../i18n";
 
 afterEach(() => cleanup());
+
+// findBy/waitFor wait for what a user would see; 1 s (the default) is too short on a busy
+// two-core CI machine, where a first render of the table alone can take several seconds.
+configure({ asyncUtilTimeout: 10_000 });
 
 // Mantine reads these browser APIs that jsdom does not have.
 Object.defineProperty(window, "matchMedia", {

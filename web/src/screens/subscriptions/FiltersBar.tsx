@@ -12,11 +12,13 @@ interface Props {
   filters: SubscriptionFilters;
   update: (change: Partial<SubscriptionFilters>) => void;
   onClear: () => void;
+  /** Whether the user sees billing data: a plain user gets no payment-error filter (R-ROLE-1). */
+  billing: boolean;
 }
 
 /** The filters and the search box. The typed text is its own state, so a keystroke re-renders
  * this bar only, never the table; the URL (and so the query) follows after the debounce. */
-export const FiltersBar = memo(function FiltersBar({ filters, update, onClear }: Props) {
+export const FiltersBar = memo(function FiltersBar({ filters, update, onClear, billing }: Props) {
   const { t } = useTranslation();
   const [search, setSearch] = useState(filters.q);
   useEffect(() => setSearch((typed) => (typed.trim() === filters.q ? typed : filters.q)), [filters.q]);
@@ -69,17 +71,19 @@ export const FiltersBar = memo(function FiltersBar({ filters, update, onClear }:
           clearable
           w={110}
         />
-        <Select
-          label={t("subscriptions.paymentError")}
-          data={[
-            { value: "true", label: t("common.yes") },
-            { value: "false", label: t("common.no") },
-          ]}
-          value={filters.paymentError}
-          onChange={(v) => update({ paymentError: v as SubscriptionFilters["paymentError"] })}
-          clearable
-          w={140}
-        />
+        {billing && (
+          <Select
+            label={t("subscriptions.paymentError")}
+            data={[
+              { value: "true", label: t("common.yes") },
+              { value: "false", label: t("common.no") },
+            ]}
+            value={filters.paymentError}
+            onChange={(v) => update({ paymentError: v as SubscriptionFilters["paymentError"] })}
+            clearable
+            w={140}
+          />
+        )}
         {activeFilterCount(filters) > 0 && (
           <Button
             variant="subtle"

@@ -30,7 +30,12 @@ export default function SubscriptionsList() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [params, setParams] = useSearchParams();
-  const filters = useMemo(() => parseFilters(params), [params]);
+  // A plain user sees no billing data, so cannot filter by it either (R-ROLE-1; the API refuses).
+  const billing = can("payment_methods.read");
+  const filters = useMemo(() => {
+    const f = parseFilters(params);
+    return billing ? f : { ...f, paymentError: null };
+  }, [params, billing]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [outcomes, setOutcomes] = useState<Map<string, Outcome>>(new Map());
   const [lastResult, setLastResult] = useState<BulkResult | null>(null);
@@ -140,7 +145,7 @@ export default function SubscriptionsList() {
           {t("subscriptions.total", { count: total })}
         </Text>
       </PageHeader>
-      <FiltersBar filters={filters} update={update} onClear={clearFilters} />
+      <FiltersBar filters={filters} update={update} onClear={clearFilters} billing={billing} />
 
       {selected.size > 0 && (
         <Paper withBorder p="sm" mb="sm" bg="blue.0" data-testid="bulk-bar">
