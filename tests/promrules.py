@@ -68,11 +68,9 @@ def parse_exposition(text: str) -> dict[str, set[str]]:
     from prometheus_client import REGISTRY
     from prometheus_client.metrics import MetricWrapperBase
 
-    collectors = REGISTRY._collector_to_names  # noqa: SLF001
+    collectors = REGISTRY._collector_to_names
     labels_of = {
-        c._name: set(c._labelnames)  # noqa: SLF001
-        for c in list(collectors)
-        if isinstance(c, MetricWrapperBase)
+        c._name: set(c._labelnames) for c in list(collectors) if isinstance(c, MetricWrapperBase)
     }
     names: dict[str, set[str]] = {}
     for family in text_string_to_metric_families(text):
