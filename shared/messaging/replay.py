@@ -31,14 +31,17 @@ from shared.events import DeadLettered, Envelope, dead_letter_topic
 
 @dataclass
 class Replay:
-    """What one run did: event ids replayed, duplicates left out, records skipped."""
+    """What one run did: the parked records read (with their errors), the event ids replayed,
+    duplicates left out (one message parked by several groups), records skipped."""
 
+    parked: list[dict[str, Any]] = field(default_factory=list)
     replayed: list[str] = field(default_factory=list)
     duplicates: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {
+            "parked": self.parked,
             "replayed": len(self.replayed),
             "duplicates": self.duplicates,
             "skipped": self.skipped,
@@ -75,15 +78,16 @@ async def read_to_end(bootstrap: str, topic: str) -> list[Any]:
         await consumer.stop()
 
 
-def original(record: Any, topic: str, consumer_group: str | None) -> Envelope | str | None:
-    """The parked original envelope; a reason (str) when it cannot be replayed; None when
-    the record is for another consumer group than the one asked for."""
+def unwrap(record: Any) -> DeadLettered | str:
+    """The dead-lettered event a `.dlq` record carries; a reason (str) when it is not one."""
     try:
-        parked = DeadLettered.model_validate(Envelope.model_validate_json(record.value).data)
+        return DeadLettered.model_validate(Envelope.model_validate_json(record.value).data)
     except (ValidationError, ValueError) as exc:
         return f"not a dead-lettered record: {exc.__class__.__name__}"
-    if consumer_group is not None and parked.consumer_group != consumer_group:
-        return None
+
+
+def original(parked: DeadLettered, topic: str) -> Envelope | str:
+    """The parked original envelope; a reason (str) when it cannot be replayed as is."""
     if parked.source_topic != topic:
         return f"parked from {parked.source_topic!r}, not {topic!r}"
     try:
@@ -97,30 +101,41 @@ async def replay(
 ) -> Replay:
     topic = source_topic(dlq)
     result = Replay()
-    seen: set[str] = set()
-    to_send: list[Envelope] = []
+    to_send: dict[str, Envelope] = {}  # by event id, in .dlq order: per-key order is kept
     for record in await read_to_end(bootstrap, dead_letter_topic(topic)):
-        found = original(record, topic, consumer_group)
+        where = {"dlq_partition": record.partition, "dlq_offset": record.offset}
+        parked = unwrap(record)
+        if isinstance(parked, str):
+            result.skipped.append({**where, "reason": parked})
+            continue
+        if consumer_group is not None and parked.consumer_group != consumer_group:
+            continue
+        found = original(parked, topic)
+        result.parked.append(
+            {**where, "consumer_group": parked.consumer_group, "error": parked.error[:300]}
+        )
         if isinstance(found, str):
-            where = {"partition": record.partition, "offset": record.offset}
             result.skipped.append({**where, "reason": found})
-        elif found is not None and str(found.event_id) in seen:
+        elif str(found.event_id) in to_send:
             result.duplicates += 1
-        elif found is not None:
-            seen.add(str(found.event_id))
-            to_send.append(found)
+        else:
+            to_send[str(found.event_id)] = found
     if not dry_run and to_send:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-        await producer.start()
-        try:
-            for envelope in to_send:  # in .dlq order, so per-key order is kept
-                await producer.send_and_wait(
-                    topic, envelope.model_dump_json().encode(), key=envelope.key.encode()
-                )
-        finally:
-            await producer.stop()
-    result.replayed = [str(e.event_id) for e in to_send]
+        await publish(bootstrap, topic, list(to_send.values()))
+    result.replayed = list(to_send)
     return result
+
+
+async def publish(bootstrap: str, topic: str, envelopes: list[Envelope]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            await producer.send_and_wait(
+                topic, envelope.model_dump_json().encode(), key=envelope.key.encode()
+            )
+    finally:
+        await producer.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         help="broker address (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)",
     )
     parser.add_argument("--consumer-group", help="only what this group parked (<service>.<topic>)")
-    parser.add_argument("--dry-run", action="store_true", help="list, publish nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="list the parked records and errors, publish nothing"
+    )
     args = parser.parse_args(argv)
     try:
         source_topic(args.topic)

@@ -59,11 +59,18 @@ async def test_replay_publishes_each_original_once_with_its_key(kafka_bootstrap:
     assert dry.duplicates == 1
     [skipped] = dry.skipped
     assert "not a valid envelope" in skipped["reason"]
+    assert [p["consumer_group"] for p in dry.parked] == [
+        f"invoicing.{topic}",
+        f"quotes.{topic}",
+        f"invoicing.{topic}",
+        f"quotes.{topic}",
+    ]
+    assert {p["error"] for p in dry.parked} == {"ValueError: boom"}
     only_quotes = await replay(
         kafka_bootstrap, f"{topic}.dlq", consumer_group=f"quotes.{topic}", dry_run=True
     )
     assert only_quotes.replayed == [str(first.event_id), str(second.event_id)]
-    assert only_quotes.skipped == []
+    assert only_quotes.skipped == [] and len(only_quotes.parked) == 2
     assert await read_topic(kafka_bootstrap, topic, timeout=2) == []  # dry run: nothing sent
 
     done = await replay(kafka_bootstrap, f"{topic}.dlq")
@@ -79,7 +86,7 @@ async def test_replay_publishes_each_original_once_with_its_key(kafka_bootstrap:
 
 async def test_an_empty_or_missing_dlq_replays_nothing(kafka_bootstrap: str) -> None:
     result = await replay(kafka_bootstrap, f"replay-none-{uuid.uuid4().hex[:8]}.dlq")
-    assert result.summary() == {"replayed": 0, "duplicates": 0, "skipped": []}
+    assert result.summary() == {"parked": [], "replayed": 0, "duplicates": 0, "skipped": []}
 
 
 def test_a_topic_that_is_not_a_dlq_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
