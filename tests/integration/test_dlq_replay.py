@@ -4,6 +4,7 @@ replayed is published (docs/operations.md, "Replaying a DLQ")."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -87,6 +88,19 @@ async def test_replay_publishes_each_original_once_with_its_key(kafka_bootstrap:
 async def test_an_empty_or_missing_dlq_replays_nothing(kafka_bootstrap: str) -> None:
     result = await replay(kafka_bootstrap, f"replay-none-{uuid.uuid4().hex[:8]}.dlq")
     assert result.summary() == {"parked": [], "replayed": 0, "duplicates": 0, "skipped": []}
+
+
+def test_the_command_line_prints_a_json_summary(
+    kafka_bootstrap: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    topic = f"replay-cli-{uuid.uuid4().hex[:8]}"
+    parked = envelope(topic, "sub-9", {"n": 9})
+    asyncio.run(park(kafka_bootstrap, topic, parked.model_dump_json(), f"quotes.{topic}", 7))
+    argv = ["--topic", f"{topic}.dlq", "--bootstrap", kafka_bootstrap, "--dry-run"]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["dry_run"] is True and summary["replayed"] == 1
+    assert summary["parked"][0]["consumer_group"] == f"quotes.{topic}"
 
 
 def test_a_topic_that_is_not_a_dlq_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
