@@ -4,12 +4,15 @@ Rust port of Prometheus' own parser), plus what promtool cannot know: that every
 alert or a dashboard panel reads is one the code exports, with label matchers on labels the
 metric has, and that every alert's runbook is a section of docs/operations.md.
 
-The exported names come from a real `/metrics` scrape: `install_metrics` on an app, with
-faststream's Prometheus middleware constructed as every service constructs it."""
+The exported names come from a real `/metrics` scrape of a service's app (every process
+exports the same families from shared/observability/metrics.py and faststream's middleware;
+a family no sample was recorded for yet still shows its name and type)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,18 +50,22 @@ NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 # --- what the code exports ------------------------------------------------------------------
 def exported_metrics() -> dict[str, set[str]]:
-    """Series name -> label names, read from the text of a real `/metrics` response."""
-    from fastapi import FastAPI
+    """Series name -> label names, read from the text of a real `/metrics` response: the
+    payments service's app as `python -m services.payments` builds it (its broker with
+    faststream's Prometheus middleware), on a scratch SQLite file, not started (the outbox
+    gauges keep their last values when the database has no outbox yet)."""
     from fastapi.testclient import TestClient
 
-    from shared.observability.metrics import broker_middlewares, install_metrics
+    from services.payments.app import build
+    from services.payments.config import Settings
 
-    broker_middlewares("probe")  # registers faststream's metrics, as a service's broker does
-    app = FastAPI()
-    install_metrics(app, "probe")
-    with TestClient(app) as client:
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite+aiosqlite:///{scratch}/payments.db"
+        service = build(Settings(database_url=url, load_demo_data=False))
+        client = TestClient(service.create_app())  # no lifespan: nothing is started
         client.get("/probe-unmatched")  # one HTTP sample, so the histogram's labels show
         text = client.get("/metrics").text
+        asyncio.run(service.engine.dispose())
     return parse_exposition(text)
 
 
