@@ -15,8 +15,6 @@ from shared.events import DeadLettered, Envelope
 from shared.messaging.replay import main, replay
 from tests.kafka_tools import publish_raw, read_topic
 
-pytestmark = pytest.mark.integration
-
 
 def envelope(topic: str, key: str, data: dict[str, object]) -> Envelope:
     return Envelope(
