@@ -63,7 +63,9 @@ def main() -> None:
             print(f"  Kafka broker  {bootstrap}   (topics: KAFKA_BOOTSTRAP_SERVERS={bootstrap})")
             print(
                 f"  metrics       {stack.url('gateway')}/metrics and /metrics of each service "
-                "(Prometheus; internal network only, docs/operations.md)"
+                "(Prometheus; internal network only, docs/operations.md)\n"
+                "                dashboard and alerts: deploy/observability/ "
+                "(compose --profile observability)"
             )
             print(
                 f"\nE-mails: a local SMTP sink ({stack.env['SMTP_URL']}) keeps every message the "

