@@ -73,6 +73,8 @@ class Service(Generic[U]):
             self.uow,
             self.name,
             max_attempts=settings.consumer_max_attempts,
+            batch_max_records=settings.consumer_batch_max_records,
+            batch_wait_ms=settings.consumer_batch_wait_ms,
             group_settings={
                 "session_timeout_ms": settings.consumer_session_timeout_ms,
                 "heartbeat_interval_ms": settings.consumer_heartbeat_interval_ms,
