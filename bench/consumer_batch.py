@@ -70,33 +70,37 @@ async def run_mode(
     return {"events/s": n / wall, "cpu ms/event": cpu * 1000 / n, "seconds": wall}
 
 
-async def main(n: int, max_records: int, rounds: int) -> None:
+async def bench(bootstrap: str, url: str, n: int, max_records: int, rounds: int) -> None:
+    engine = create_engine(url)
+    await upgrade_to_head(engine, MIGRATIONS)
+    contract = probe_contract()
+    await new_topic(bootstrap, contract)
+    await publish(
+        bootstrap, contract.topic, [(f"k{i}".encode(), wire(contract, i)) for i in range(n)]
+    )
+    print(f"{n} events, 3 partitions, {engine.dialect.name}, batches of <= {max_records}")
+    for _ in range(rounds):
+        for mode in ("per-message", "batch"):
+            async with engine.begin() as conn:
+                await conn.execute(delete(messaging.outbox))
+            r = await run_mode(engine, bootstrap, contract, n, mode, max_records)
+            outbox = messaging.outbox
+            effects = await count(engine, outbox, outbox.c.topic == Effect.topic)
+            assert effects == n, f"{mode}: {effects} effects for {n} events"
+            print(
+                f"{mode:12} {r['events/s']:8.0f} events/s  {r['cpu ms/event']:6.2f} ms CPU/event"
+                f"  ({r['seconds']:.1f} s, each event once)"
+            )
+    await engine.dispose()
+
+
+def main(n: int, max_records: int, rounds: int) -> None:
     with (
         tempfile.TemporaryDirectory() as work,
         kafka_broker(log_path=Path(work) / "broker.log") as bootstrap,
+        test_databases(["integration"], Path(work) / "sqlite") as urls,
     ):
-        with test_databases(["integration"], Path(work) / "sqlite") as urls:
-            engine = create_engine(urls["integration"])
-            await upgrade_to_head(engine, MIGRATIONS)
-            contract = probe_contract()
-            await new_topic(bootstrap, contract)
-            await publish(
-                bootstrap, contract.topic, [(f"k{i}".encode(), wire(contract, i)) for i in range(n)]
-            )
-            print(f"{n} events, 3 partitions, {engine.dialect.name}, batches of <= {max_records}")
-            for _ in range(rounds):
-                for mode in ("per-message", "batch"):
-                    async with engine.begin() as conn:
-                        await conn.execute(delete(messaging.outbox))
-                    r = await run_mode(engine, bootstrap, contract, n, mode, max_records)
-                    effects = await count(
-                        engine, messaging.outbox, messaging.outbox.c.topic == Effect.topic
-                    )
-                    assert effects == n, f"{mode}: {effects} effects for {n} events"
-                    print(
-                        f"{mode:12} {r['events/s']:8.0f} events/s  {r['cpu ms/event']:6.2f} ms CPU/event  ({r['seconds']:.1f} s, each event once)"
-                    )
-            await engine.dispose()
+        asyncio.run(bench(bootstrap, urls["integration"], n, max_records, rounds))
 
 
 if __name__ == "__main__":
@@ -105,4 +109,4 @@ if __name__ == "__main__":
     parser.add_argument("--max-records", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
-    asyncio.run(main(args.count, args.max_records, args.rounds))
+    main(args.count, args.max_records, args.rounds)
