@@ -3,7 +3,7 @@ of 3 partitions of the embedded broker, consumed into PostgreSQL (or SQLite with
 TEST_DATABASE_BACKEND=sqlite) by an EventConsumer whose handler does one trivial database
 write (one outbox row per event), dedup in processed_events included.
 
-    .venv/bin/python -m bench.consumer_batch                 # 3,000 events per mode
+    .venv/bin/python -m bench.consumer_batch                 # 2,000 events per mode
     .venv/bin/python -m bench.consumer_batch --count 5000 --max-records 500
 
 Per mode: a fresh consumer group reads every event, from the moment its partitions are
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import tempfile
 import time
 import uuid
@@ -95,6 +96,7 @@ async def bench(bootstrap: str, url: str, n: int, max_records: int, rounds: int)
 
 
 def main(n: int, max_records: int, rounds: int) -> None:
+    logging.disable(logging.INFO)  # faststream logs two lines per message otherwise
     with (
         tempfile.TemporaryDirectory() as work,
         kafka_broker(log_path=Path(work) / "broker.log") as bootstrap,
@@ -105,7 +107,7 @@ def main(n: int, max_records: int, rounds: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--max-records", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
