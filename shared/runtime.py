@@ -68,17 +68,7 @@ class Service(Generic[U]):
         self.topics = TopicKeeper(
             settings.kafka_bootstrap_servers, service_topics(), settings.kafka_topic_partitions
         )
-        self.consumer = EventConsumer(
-            self.broker,
-            self.uow,
-            self.name,
-            max_attempts=settings.consumer_max_attempts,
-            group_settings={
-                "session_timeout_ms": settings.consumer_session_timeout_ms,
-                "heartbeat_interval_ms": settings.consumer_heartbeat_interval_ms,
-                "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
-            },
-        )
+        self.consumer = self._consumer(settings)
         self.relay = OutboxRelay(
             self.engine,
             tables.outbox,
@@ -112,6 +102,21 @@ class Service(Generic[U]):
             client_id=self.name,
             logger=logger,
             middlewares=broker_middlewares(self.name),  # faststream_* message metrics
+        )
+
+    def _consumer(self, settings: ServiceSettings) -> EventConsumer:
+        return EventConsumer(
+            self.broker,
+            self.uow,
+            self.name,
+            max_attempts=settings.consumer_max_attempts,
+            batch_max_records=settings.consumer_batch_max_records,
+            batch_wait_ms=settings.consumer_batch_wait_ms,
+            group_settings={
+                "session_timeout_ms": settings.consumer_session_timeout_ms,
+                "heartbeat_interval_ms": settings.consumer_heartbeat_interval_ms,
+                "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
+            },
         )
 
     def _schedule_own_jobs(self, settings: ServiceSettings) -> None:

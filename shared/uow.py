@@ -8,7 +8,8 @@ aggregate; a subclass says what a recorded event is on the wire (`_outgoing`).""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any, Self
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from shared.aggregate import Aggregate, Collected, in_publishing_order
 from shared.clock import Clock
-from shared.events import EventData
+from shared.events import Envelope, EventData
 from shared.messaging.outbox import Outbox
 from shared.messaging.tables import MessagingTables
 
@@ -71,9 +72,31 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
-    def publish(self, event: EventData) -> None:
-        """Record an event in the outbox; it leaves only if this transaction commits."""
+    def publish(self, event: EventData, *, cause: Envelope | None = None) -> None:
+        """Record an event in the outbox; it leaves only if this transaction commits. `cause`:
+        the consumed event it follows from (set-based batch handlers handle many at once)."""
+        if cause is not None:
+            self.outbox.add(
+                event, correlation_id=cause.correlation_id, causation_id=str(cause.event_id)
+            )
+            return
         self.outbox.add(event, correlation_id=self.correlation_id, causation_id=self.causation_id)
+
+    @contextlib.asynccontextmanager
+    async def for_event(self, envelope: Envelope) -> AsyncIterator[Self]:
+        """Handle one consumed event of a batch inside this transaction: what is published
+        meanwhile (aggregates' recorded events included) carries its correlation and causation
+        ids; the previous ids are back afterwards."""
+        saved = self.correlation_id, self.causation_id
+        self.correlation_id, self.causation_id = envelope.correlation_id, str(envelope.event_id)
+        try:
+            yield self
+            await self._publish_recorded()  # before the ids switch to the next event's
+        finally:
+            self.correlation_id, self.causation_id = saved
+
+    async def _publish_recorded(self) -> None:
+        """Turn what aggregates recorded into outbox rows (AggregateUnitOfWork)."""
 
     async def commit(self) -> None:
         written = await self.outbox.flush()
@@ -108,13 +131,16 @@ class AggregateUnitOfWork(UnitOfWork):
     async def _outgoing(self, aggregate: Any, recorded: Any) -> list[EventData]:
         raise NotImplementedError(f"{type(self).__name__} publishes no {recorded!r}")
 
-    async def commit(self) -> None:
+    async def _publish_recorded(self) -> None:
         await self.session.flush()  # every touched aggregate passes through before_flush
         self._collect_everywhere()
         collected, self._collected = self._collected, []
         for aggregate, recorded in in_publishing_order(collected):
             for outgoing in await self._outgoing(aggregate, recorded):
                 self.publish(outgoing)
+
+    async def commit(self) -> None:
+        await self._publish_recorded()
         await super().commit()
 
     def _collect_everywhere(self) -> None:

@@ -1,11 +1,14 @@
 """Idempotent consumers on faststream subscribers.
 
-Every handler runs inside one unit of work that first records (consumer, event_id) in
+Every handler runs inside a unit of work that first records (consumer, event_id) in
 processed_events: a duplicate key means "already done", never check-then-insert. The offset
 is committed only after that transaction committed (ack after processing). A message that
 cannot be parsed, or keeps failing, is parked on `<topic>.dlq` (through the outbox) with its
 error and the consumer moves on. A database outage is not the message's fault: it is never
 parked; the message is redelivered once the database is back.
+
+Subscribers consume in batches (shared/messaging/batch.py): what one poll returns is handled
+in one transaction, and falls back to the one-by-one path below when a handler fails.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
@@ -59,10 +64,14 @@ class UnitOfWork(Protocol):
 
     async def rollback(self) -> None: ...
 
+    def for_event(self, envelope: Envelope) -> AbstractAsyncContextManager[Any]: ...
+
 
 E = TypeVar("E", bound=EventData)
 U = TypeVar("U", bound=UnitOfWork)
 Handler = Callable[[E, Envelope, U], Awaitable[None]]
+# Set-based: the new (deduplicated) events of a batch, in partition/offset order.
+BatchHandler = Callable[[Sequence[tuple[E, Envelope]], Any], Awaitable[None]]
 UowFactory = Callable[..., U]
 
 
@@ -113,6 +122,8 @@ class EventConsumer:
         max_attempts: int = 3,
         retry_delay_seconds: float = 0.2,
         group_settings: dict[str, Any] | None = None,
+        batch_max_records: int = 200,
+        batch_wait_ms: int = 50,
     ) -> None:
         self.broker = broker
         self.uow_factory = uow_factory
@@ -120,29 +131,75 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay_seconds
         self.group_settings = group_settings or {}
+        self.batch_max_records = batch_max_records
+        self.batch_wait_ms = batch_wait_ms
         self.parked_total = 0
         self.after_commit: Callable[[], None] = lambda: None
 
-    def on(self, contract: type[E]) -> Callable[[Handler[E, Any]], Handler[E, Any]]:
-        def register(handler: Handler[E, Any]) -> Handler[E, Any]:
-            # One Kafka consumer group per (service, topic): a service's subscribers never
-            # rebalance each other, and N replicas of the service share each topic's partitions.
-            async def _consume(msg: KafkaMessage) -> None:
-                with consuming(self.group_id, msg.raw_message):  # log fields of the record
-                    await self.process(contract, handler, msg.body, msg.raw_message)
+    def on(
+        self, contract: type[E], *, batch: bool = True
+    ) -> Callable[[Handler[E, Any]], Handler[E, Any]]:
+        """A handler of one event. `batch=False`: one transaction and one offset commit per
+        message (for a handler whose effects a batch's rollback could not undo)."""
 
-            self.broker.subscriber(
-                contract.topic,
-                group_id=f"{self.group_id}.{contract.topic}",
-                auto_offset_reset="earliest",
-                ack_policy=AckPolicy.NACK_ON_ERROR,
-                title=f"{self.group_id}:{contract.topic}",
-                description=(handler.__doc__ or "").strip() or None,
-                **self.group_settings,
-            )(_consume)
+        def register(handler: Handler[E, Any]) -> Handler[E, Any]:
+            if batch:
+                self._subscribe_batch(Route(contract, handler=handler), handler.__doc__)
+            else:
+                self._subscribe_one(contract, handler)
             return handler
 
         return register
+
+    def on_batch(self, contract: type[E]) -> Callable[[BatchHandler[E]], BatchHandler[E]]:
+        """A set-based handler: `fn(items, uow)` gets the batch's new events as (event,
+        envelope) pairs in partition/offset order, all in one transaction; one by one (lists
+        of one) when the batch falls back. Publish with `uow.publish(e, cause=envelope)`."""
+
+        def register(fn: BatchHandler[E]) -> BatchHandler[E]:
+            self._subscribe_batch(Route(contract, batch_fn=fn), fn.__doc__)
+            return fn
+
+        return register
+
+    def _subscriber_settings(self, contract: type[EventData], doc: str | None) -> dict[str, Any]:
+        # One Kafka consumer group per (service, topic): a service's subscribers never
+        # rebalance each other, and N replicas of the service share each topic's partitions.
+        return {
+            "group_id": f"{self.group_id}.{contract.topic}",
+            "auto_offset_reset": "earliest",
+            "title": f"{self.group_id}:{contract.topic}",
+            "description": (doc or "").strip() or None,
+            **self.group_settings,
+        }
+
+    def _subscribe_one(self, contract: type[E], handler: Handler[E, Any]) -> None:
+        async def _consume(msg: KafkaMessage) -> None:
+            with consuming(self.group_id, msg.raw_message):  # log fields of the record
+                await self.process(contract, handler, msg.body, msg.raw_message)
+
+        self.broker.subscriber(
+            contract.topic,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            **self._subscriber_settings(contract, handler.__doc__),
+        )(_consume)
+
+    def _subscribe_batch(self, route: Route, doc: str | None) -> None:
+        from shared.messaging.batch import consume_batch  # it builds on this module
+
+        async def _consume(msg: KafkaMessage) -> None:
+            # MANUAL: faststream neither commits nor seeks; consume_batch commits each
+            # partition's offset after the database commit, or seeks every partition back.
+            await consume_batch(self, route, msg.raw_message, msg.consumer)
+
+        self.broker.subscriber(
+            route.contract.topic,
+            batch=True,
+            max_records=self.batch_max_records,
+            batch_timeout_ms=self.batch_wait_ms,
+            ack_policy=AckPolicy.MANUAL,
+            **self._subscriber_settings(route.contract, doc),
+        )(_consume)
 
     async def process(
         self, contract: type[E], handler: Handler[E, Any], raw: bytes, record: Any = None
@@ -153,6 +210,19 @@ class EventConsumer:
             log.error("parking malformed %s message: %s", contract.topic, exc)
             await self._park(contract.topic, raw, record, str(exc), None)
             return
+        await self.process_parsed(contract, handler, raw, record, envelope, event)
+
+    async def process_parsed(
+        self,
+        contract: type[E],
+        handler: Handler[E, Any],
+        raw: bytes,
+        record: Any,
+        envelope: Envelope,
+        event: E,
+    ) -> None:
+        """One message in its own transaction: retried, then parked; a transient error is
+        raised (the message must come back)."""
         bind_event(envelope)
         last: BaseException | None = None
         for attempt in range(1, self.max_attempts + 1):
@@ -195,25 +265,53 @@ class EventConsumer:
     async def _park(
         self, topic: str, raw: bytes, record: Any, error: str, envelope: Envelope | None
     ) -> None:
-        parked = DeadLettered(
-            source_topic=topic,
-            partition=getattr(record, "partition", None),
-            offset=getattr(record, "offset", None),
-            consumer_group=self.group_id,
-            error=error[:4000],
-            payload=raw.decode("utf-8", errors="replace"),
-        )
         async with self.uow_factory(
             correlation_id=envelope.correlation_id if envelope else None,
             causation_id=str(envelope.event_id) if envelope else None,
         ) as uow:
-            uow.outbox.add(
-                parked,
-                correlation_id=uow.correlation_id,
-                causation_id=uow.causation_id,
-                topic=dead_letter_topic(topic),
-            )
+            add_parked(uow, self.group_id, topic, raw, record, error)
             await uow.commit()
         self.parked_total += 1
         message_parked(self.group_id, topic)
         self.after_commit()
+
+
+def add_parked(
+    uow: UnitOfWork, consumer: str, topic: str, raw: bytes, record: Any, error: str
+) -> None:
+    """The outbox row that parks a message on `<topic>.dlq`, with the unit of work's ids."""
+    parked = DeadLettered(
+        source_topic=topic,
+        partition=getattr(record, "partition", None),
+        offset=getattr(record, "offset", None),
+        consumer_group=consumer,
+        error=error[:4000],
+        payload=raw.decode("utf-8", errors="replace"),
+    )
+    uow.outbox.add(
+        parked,
+        correlation_id=uow.correlation_id,
+        causation_id=uow.causation_id,
+        topic=dead_letter_topic(topic),
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a batch subscriber runs: a per-event handler, or a set-based function."""
+
+    contract: type[EventData]
+    handler: Handler[Any, Any] | None = None
+    batch_fn: BatchHandler[Any] | None = None
+
+    def one_by_one(self) -> Handler[Any, Any]:
+        """The handler of the one-by-one path (a set-based function gets lists of one)."""
+        if self.handler is not None:
+            return self.handler
+        fn = self.batch_fn
+        assert fn is not None
+
+        async def single(event: EventData, envelope: Envelope, uow: Any) -> None:
+            await fn([(event, envelope)], uow)
+
+        return single

@@ -42,7 +42,8 @@ class Outbox:
         self.session = session
         self.clock = clock
         self.producer = producer
-        self._pending: list[tuple[Envelope, str]] = []
+        # (envelope, topic, traceparent of the span that added it: one batch, many traces)
+        self._pending: list[tuple[Envelope, str, str | None]] = []
 
     def add(
         self,
@@ -63,7 +64,7 @@ class Outbox:
         return envelope
 
     def add_envelope(self, envelope: Envelope, *, topic: str) -> None:
-        self._pending.append((envelope, topic))
+        self._pending.append((envelope, topic, current_traceparent()))
 
     async def flush(self) -> int:
         """Write pending events as outbox rows (called by the unit of work before commit);
@@ -79,9 +80,9 @@ class Outbox:
                 "payload": env.model_dump_json(),
                 # The wall clock, as published_at: the dev clock's offset would skew its age.
                 "created_at": datetime.now(UTC),
-                "traceparent": current_traceparent(),
+                "traceparent": traceparent,
             }
-            for env, topic in pending
+            for env, topic, traceparent in pending
         ]
         await self.session.execute(self.table.insert(), rows)
         pending.clear()

@@ -154,3 +154,20 @@ def correlated(correlation_id: str) -> Iterator[None]:
     """Log lines of one HTTP request carry its request id (the events' correlation id)."""
     with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
         yield
+
+
+@contextlib.contextmanager
+def consuming_batch(consumer_group: str, topic: str, count: int) -> Iterator[None]:
+    """Log fields of one polled batch of a topic; one line when it is done (each record's
+    own fields are bound while its handler runs, by `consuming`)."""
+    saved = get_contextvars()
+    bind_contextvars(consumer_group=consumer_group, topic=topic, batch_size=count)
+    started = time.perf_counter()
+    try:
+        yield
+        consumer_log.info(
+            "batch of %d processed in %.1f ms", count, (time.perf_counter() - started) * 1000
+        )
+    finally:
+        clear_contextvars()
+        bind_contextvars(**saved)
