@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from shared.aggregate import Aggregate, Collected, in_publishing_order
 from shared.clock import Clock
-from shared.events import EventData
+from shared.events import Envelope, EventData
 from shared.messaging.outbox import Outbox
 from shared.messaging.tables import MessagingTables
 
@@ -74,6 +74,13 @@ class UnitOfWork:
     def publish(self, event: EventData) -> None:
         """Record an event in the outbox; it leaves only if this transaction commits."""
         self.outbox.add(event, correlation_id=self.correlation_id, causation_id=self.causation_id)
+
+    def publish_caused_by(self, event: EventData, cause: Envelope) -> None:
+        """Record an event caused by one event of a batch: its row carries that event's
+        correlation id and the event's id as causation, as a one-event transaction's would."""
+        self.outbox.add(
+            event, correlation_id=cause.correlation_id, causation_id=str(cause.event_id)
+        )
 
     async def commit(self) -> None:
         written = await self.outbox.flush()
