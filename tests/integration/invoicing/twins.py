@@ -60,11 +60,13 @@ def twin_urls(
         yield urls
 
 
-async def migrated(urls: dict[str, str]) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
-    """Both databases migrated with invoicing's schema."""
+async def migrated(
+    urls: dict[str, str], migrations: Path = MIGRATIONS
+) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
+    """Both databases migrated with a service's schema (invoicing's by default)."""
     engines = [create_engine(urls[n]) for n in ("hp_one_by_one", "hp_batches")]
     for engine in engines:
-        await upgrade_to_head(engine, MIGRATIONS)
+        await upgrade_to_head(engine, migrations)
     yield engines[0], engines[1]
     for engine in engines:
         await engine.dispose()
