@@ -98,6 +98,11 @@ class UnitOfWork:
     async def _publish_recorded(self) -> None:
         """Turn what aggregates recorded into outbox rows (AggregateUnitOfWork)."""
 
+    def publish_caused_by(self, event: EventData, cause: Envelope) -> None:
+        """Record an event caused by one event of a batch (set-based handlers): its row carries
+        that event's correlation id and the event's id as causation."""
+        self.publish(event, cause=cause)
+
     async def commit(self) -> None:
         written = await self.outbox.flush()
         if written and self.notify_channel:  # delivered to listeners when the commit succeeds

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 from services.invoicing.domain.credit_note import CreditNote
-from services.invoicing.domain.model import Customer, Invoice
+from services.invoicing.domain.model import Customer, Invoice, InvoiceStatus
 from shared.events import (
     BillingAddress,
     CreditNoteIssued,
     CustomerChanged,
+    EventData,
     InvoiceCancelled,
     InvoiceIssued,
     InvoiceLineRef,
@@ -66,6 +67,15 @@ def invoice_paid(invoice: Invoice) -> InvoicePaid:
         lines=line_refs(invoice),
         order_id=invoice.order_id,
     )
+
+
+def announcement(invoice: Invoice) -> list[EventData]:
+    """What an invoice's consumers act on, said again: paid, or issued while open."""
+    if invoice.status == InvoiceStatus.PAID:
+        return [invoice_paid(invoice)]
+    if invoice.status == InvoiceStatus.OPEN:
+        return [invoice_issued(invoice)]
+    return []
 
 
 def invoice_cancelled(invoice: Invoice) -> InvoiceCancelled:

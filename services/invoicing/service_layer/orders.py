@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from services.invoicing.domain.model import (
+    Customer,
     Invoice,
     InvoiceStatus,
     LineDraft,
@@ -17,6 +18,7 @@ from services.invoicing.domain.model import (
 )
 from services.invoicing.domain.order import Order, OrderKind, order_number
 from services.invoicing.service_layer.messages import (
+    announcement,
     invoice_cancelled,
     invoice_issued,
     invoice_paid,
@@ -56,28 +58,13 @@ async def place_order(cmd: PlaceOrder, uow: InvoicingUnitOfWork) -> Order | None
         return None  # a redelivered purchase: still one order, one invoice
     customer = await uow.customers.get(cmd.csn)
     if customer is None:
-        raise DomainError("customer_unknown", f"No billing details for account {cmd.csn}.")
-    order_id = cmd.order_id or str(uuid.uuid4())
-    invoice = Invoice.issue(
-        customer=customer,
-        rule=customer.tax_rule(),
-        number=invoice_number(cmd.csn, await uow.numbers.next(cmd.csn, "invoice")),
-        currency=cmd.currency,
-        drafts=cmd.drafts,
+        raise customer_unknown(cmd.csn)
+    invoice, order = documents(
+        cmd,
+        customer,
+        invoice_sequence=await uow.numbers.next(cmd.csn, "invoice"),
+        order_sequence=await uow.numbers.next(cmd.csn, "order"),
         now=uow.clock.now(),
-        collection=cmd.collection,
-        source_key=cmd.source_key,
-        payment_method_id=cmd.payment_method_id,
-        order_id=order_id,
-    )
-    order = Order.place(
-        order_id=order_id,
-        number=order_number(cmd.csn, await uow.numbers.next(cmd.csn, "order")),
-        kind=cmd.kind,
-        reference=cmd.reference,
-        placed_by=cmd.placed_by,
-        placed_at=uow.clock.now(),
-        invoice=invoice,
     )
     await _replace_open_invoices_for_the_same_renewals(invoice, order, uow)
     uow.invoices.add(invoice)
@@ -88,14 +75,50 @@ async def place_order(cmd: PlaceOrder, uow: InvoicingUnitOfWork) -> Order | None
     return order
 
 
+def customer_unknown(csn: str) -> DomainError:
+    return DomainError("customer_unknown", f"No billing details for account {csn}.")
+
+
+def documents(
+    cmd: PlaceOrder,
+    customer: Customer,
+    *,
+    invoice_sequence: int,
+    order_sequence: int,
+    now: datetime,
+) -> tuple[Invoice, Order]:
+    """The invoice and the order of one purchase, with the numbers taken for them (R-INV-4)."""
+    order_id = cmd.order_id or str(uuid.uuid4())
+    invoice = Invoice.issue(
+        customer=customer,
+        rule=customer.tax_rule(),
+        number=invoice_number(cmd.csn, invoice_sequence),
+        currency=cmd.currency,
+        drafts=cmd.drafts,
+        now=now,
+        collection=cmd.collection,
+        source_key=cmd.source_key,
+        payment_method_id=cmd.payment_method_id,
+        order_id=order_id,
+    )
+    order = Order.place(
+        order_id=order_id,
+        number=order_number(cmd.csn, order_sequence),
+        kind=cmd.kind,
+        reference=cmd.reference,
+        placed_by=cmd.placed_by,
+        placed_at=now,
+        invoice=invoice,
+    )
+    return invoice, order
+
+
 def announce_state(invoice: Invoice, uow: InvoicingUnitOfWork) -> None:
     """Publish again what an invoice's consumers act on: a request repeated because an answer
     was lost (a broker that forgot it, a parked message) gets it again; every consumer
     dedups what it already did (issue 16)."""
-    if invoice.status == InvoiceStatus.PAID:
-        uow.publish(invoice_paid(invoice))
-    elif invoice.status == InvoiceStatus.OPEN:
-        uow.publish(invoice_issued(invoice))
+    for event in announcement(invoice):
+        uow.publish(event)
 
 
 async def _replace_open_invoices_for_the_same_renewals(
@@ -142,37 +165,39 @@ async def issue_renewal_invoice(
     event: RenewalRequested, _: Envelope, uow: InvoicingUnitOfWork
 ) -> None:
     """An automatic renewal (R-SUB-5): one order, one invoice for one term — unless the
-    customer already bought that term (renewal cart, quote): never billed twice."""
+    customer already bought that term (renewal cart, quote): never billed twice. The batch
+    version is service_layer/batches.py."""
     billed = await uow.invoices.billing_renewal(event.csn, str(event.renewal_id))
     if billed:
         log.info("renewal %s is already billed; no automatic order", event.renewal_id)
         for invoice in billed:  # asked again (reconciliation): say again where it stands
             announce_state(invoice, uow)
         return
-    await place_order(
-        PlaceOrder(
-            kind=OrderKind.RENEWAL,
-            source_key=f"renewal:{event.renewal_id}",
-            csn=event.csn,
-            currency=event.unit_price.currency,
-            drafts=[
-                _renewal_line(
-                    product_name=event.product_name,
-                    seats=event.seats,
-                    term=event.term,
-                    unit_amount=event.unit_price.amount,
-                    subscription_id=event.subscription_id,
-                    renewal_id=event.renewal_id,
-                    period_start=event.period_start,
-                    period_end=event.period_end,
-                )
-            ],
-            collection=event.collection,
-            payment_method_id=event.payment_method_id,
-            placed_by=None,
-            reference=event.subscription_id,
-        ),
-        uow,
+    await place_order(renewal_purchase(event), uow)
+
+
+def renewal_purchase(event: RenewalRequested) -> PlaceOrder:
+    return PlaceOrder(
+        kind=OrderKind.RENEWAL,
+        source_key=f"renewal:{event.renewal_id}",
+        csn=event.csn,
+        currency=event.unit_price.currency,
+        drafts=[
+            _renewal_line(
+                product_name=event.product_name,
+                seats=event.seats,
+                term=event.term,
+                unit_amount=event.unit_price.amount,
+                subscription_id=event.subscription_id,
+                renewal_id=event.renewal_id,
+                period_start=event.period_start,
+                period_end=event.period_end,
+            )
+        ],
+        collection=event.collection,
+        payment_method_id=event.payment_method_id,
+        placed_by=None,
+        reference=event.subscription_id,
     )
 
 

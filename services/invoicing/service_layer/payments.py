@@ -92,17 +92,19 @@ async def apply_payment(event: PaymentSucceeded, _: Envelope, uow: InvoicingUnit
     if outcome.paid_in_full:
         uow.publish(invoice_paid(invoice))
     if outcome.excess:
-        await _credit_overpayment(invoice, event.charge_id, outcome.excess, uow)
+        note = await credit_overpayment(invoice, event.charge_id, outcome.excess, uow)
+        if note is not None:
+            uow.publish(credit_note_issued(note))
 
 
-async def _credit_overpayment(
+async def credit_overpayment(
     invoice: Invoice, charge_id: str, excess: int, uow: InvoicingUnitOfWork
-) -> None:
+) -> CreditNote | None:
     """Money received beyond the amount due (paid twice, paid after cancellation) is kept as
     credit on the account, once per charge; it is not a sale, so it carries no tax."""
     source_key = f"overpayment:{charge_id}"
     if await uow.credit_notes.exists_for_source(source_key):
-        return
+        return None
     customer = await uow.customers.get(invoice.csn)
     log.warning("charge %s paid %d beyond invoice %s", charge_id, excess, invoice.number)
     note = CreditNote.issue(
@@ -118,7 +120,7 @@ async def _credit_overpayment(
         source_key=source_key,
     )
     uow.credit_notes.add(note)
-    uow.publish(credit_note_issued(note))
+    return note
 
 
 async def record_payment_failure(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from services.invoicing.adapters.bulk import InvoicingRows
 from services.invoicing.adapters.repository import (
     CreditNoteRepository,
     CustomerRepository,
@@ -18,6 +19,7 @@ class InvoicingUnitOfWork(UnitOfWork):
     numbers: DocumentNumbers
     payment_requests: PaymentRequestRepository
     credit_notes: CreditNoteRepository
+    rows: InvoicingRows  # set-based reads and writes of the batch hot paths
 
     def _start(self) -> None:
         self.invoices = InvoiceRepository(self.session)
@@ -26,3 +28,4 @@ class InvoicingUnitOfWork(UnitOfWork):
         self.numbers = DocumentNumbers(self.session)
         self.payment_requests = PaymentRequestRepository(self.session)
         self.credit_notes = CreditNoteRepository(self.session)
+        self.rows = InvoicingRows(self.session)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 
+from services.subscriptions.domain.model import Subscription
 from services.subscriptions.domain.values import BoughtTerm, PaymentMethodKind, Term
 from services.subscriptions.domain.views import BillingAddressView, PaymentMethodView
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.events import (
     CustomerChanged,
     Envelope,
+    InvoiceLineRef,
     InvoicePaid,
     PaymentFailed,
     PaymentMethodChanged,
@@ -23,28 +25,33 @@ log = logging.getLogger(__name__)
 
 async def complete_renewal(event: InvoicePaid, _: Envelope, uow: SubscriptionsUnitOfWork) -> None:
     """An invoice that covers renewal lines was paid: extend each subscription one term from
-    its old date (R-SUB-12), applying pending term and seat changes (R-SUB-8, R-SEAT-3)."""
+    its old date (R-SUB-12), applying pending term and seat changes (R-SUB-8, R-SEAT-3). The
+    batch version is service_layer/batches.py."""
     for line in event.lines:
         if line.subscription_id is None:
             continue
-        sub = await uow.subscriptions.get_for_update(line.subscription_id)
-        if sub is None or sub.csn != event.csn:
-            log.warning(
-                "invoice %s pays unknown subscription %s", event.invoice_id, line.subscription_id
-            )
-            continue
-        sub.record_paid_invoice(event.invoice_id)
-        if line.period_start is None or (line.kind is not None and line.kind != "renewal"):
-            continue  # added seats, new purchases: paid, but no term to extend
-        paid = None
-        if event.currency == sub.currency:
-            paid = BoughtTerm.of_period(
-                line.period_start, line.period_end, line.seats, line.unit_amount
-            )
-        # None when this term was already renewed: nothing changes twice
-        sub.complete_renewal(
-            line.period_start, paid, invoice_id=event.invoice_id, renewal_id=line.renewal_id
+        apply_paid_line(event, line, await uow.subscriptions.get_for_update(line.subscription_id))
+
+
+def apply_paid_line(event: InvoicePaid, line: InvoiceLineRef, sub: Subscription | None) -> None:
+    """One paid line of an invoice, on the subscription it names (None: unknown here)."""
+    if sub is None or sub.csn != event.csn:
+        log.warning(
+            "invoice %s pays unknown subscription %s", event.invoice_id, line.subscription_id
         )
+        return
+    sub.record_paid_invoice(event.invoice_id)
+    if line.period_start is None or (line.kind is not None and line.kind != "renewal"):
+        return  # added seats, new purchases: paid, but no term to extend
+    paid = None
+    if event.currency == sub.currency:
+        paid = BoughtTerm.of_period(
+            line.period_start, line.period_end, line.seats, line.unit_amount
+        )
+    # None when this term was already renewed: nothing changes twice
+    sub.complete_renewal(
+        line.period_start, paid, invoice_id=event.invoice_id, renewal_id=line.renewal_id
+    )
 
 
 async def record_payment_failure(
