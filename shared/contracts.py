@@ -85,6 +85,42 @@ in the same transaction as your effect (a `(consumer, event_id)` unique row): th
 own consumers do it. `correlation_id` ties every event of one flow to the request that
 started it; `causation_id` is the `event_id` that caused this one.
 
+**How our own consumers deliver: in batches.** Each subscriber (`shared/messaging/`) takes
+what one poll returns (at most `CONSUMER_BATCH_MAX_RECORDS`, default 200, waiting at most
+`CONSUMER_BATCH_WAIT_MS`, default 50 ms, for a first record), possibly from several partitions:
+
+1. parses every record (one that is not a valid envelope of the topic's contract is parked,
+   once: its key in processed_events is made of its place and its bytes);
+2. claims the whole batch in ONE statement, `INSERT INTO processed_events … ON CONFLICT DO
+   NOTHING RETURNING event_id` (PostgreSQL, SQLite ≥ 3.35); an event twice in the batch counts
+   once; only the events returned are handled;
+3. runs the handlers of those events, in partition/offset order, in ONE transaction; each
+   inside `uow.for_event(envelope)`, so that what it publishes (aggregates' recorded events
+   included) carries that event's `correlation_id` and `causation_id`; the outbox rows are
+   written in bulk at the one commit, which wakes the relay once;
+4. commits each partition's offset explicitly to its last record in the batch + 1.
+
+Failures: a handler that raises (not a database or broker outage) rolls the batch back, and
+the batch is handled again **one by one** (one transaction per message, retried 3 times, then
+parked): a poison message is parked alone and its batch-mates are handled once. A database or
+broker outage seeks **every** partition of the batch back to its first record in the batch
+(faststream's batch nack is not relied upon) and parks nothing. A process that dies between
+the database commit and the offset commit gets the batch again: the claim finds every event
+processed and nothing runs twice (tests/integration/test_batch_consumer.py proves each case).
+Consequence for handlers: a handler may run, be rolled back with its batch and run again, so
+its effects must be database writes only (provider calls and mails are made by jobs from
+rows the handlers write: the charge processor, the mail delivery job). A handler that cannot
+be undone by a rollback registers with `consumer.on(Contract, batch=False)`: one message,
+one transaction, one offset commit, as before.
+
+Hot paths can take the whole batch at once: `consumer.on_batch(Contract)(fn)` with
+`async def fn(items: Sequence[tuple[EventData, Envelope]], uow) -> None` gets the new events
+of the batch (deduplicated, in partition/offset order) and writes them with set-based
+statements; it publishes with `uow.publish(event, cause=envelope)` (or inside
+`async with uow.for_event(envelope)`) to keep each event's ids. In the one-by-one fallback it
+is called with lists of one. Measured with `python -m bench.consumer_batch` (the machinery
+alone, one trivial write per event): see docs/performance.md.
+
 **Versioning.** `version` is the contract version of `data`. Changes within a version are
 additive only: new optional fields, new topics. Ignore fields you do not know. Removing or
 renaming a field, changing its type or making it required is breaking: it ships as a new

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.subscriptions.service_layer import event_handlers
+from services.subscriptions.service_layer import batches, event_handlers
 from shared.events import (
     CustomerChanged,
     InvoicePaid,
@@ -14,7 +14,7 @@ from shared.messaging.consumer import EventConsumer
 
 
 def register(consumer: EventConsumer) -> None:
-    consumer.on(InvoicePaid)(event_handlers.complete_renewal)
+    consumer.on_batch(InvoicePaid)(batches.complete_renewals)  # set-based (issue 13)
     consumer.on(PaymentFailed)(event_handlers.record_payment_failure)
     consumer.on(PaymentMethodChanged)(event_handlers.apply_payment_method)
     consumer.on(CustomerChanged)(event_handlers.apply_customer)
