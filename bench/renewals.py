@@ -255,8 +255,8 @@ def main() -> None:
         try:
             due = asyncio.run(seed(urls, args.count))
             pids = process_ids(stack, broker_pid)
-            waited = asyncio.run(wait_caught_up(stack, bootstrap))
-            print(f"every consumer group joined and caught up after {waited:.1f}s")
+            waited, first = asyncio.run(wait_caught_up(stack, bootstrap))
+            print(f"consumers joined and caught up after {waited:.1f}s (at first: {first})")
             print(f"PostgreSQL, broker {bootstrap}; logs in {work / 'logs'}")
             if args.rate is None:
                 measured = asyncio.run(burst(stack, bootstrap, args, pids))
