@@ -108,15 +108,15 @@ def report(meter: CpuMeter, renewals: int, seconds: float, peaks: dict[str, floa
     """CPU ms per renewal of each process, share of the window, peak RSS."""
     total = sum(meter.used.values())
     print(f"CPU per renewal over the measured window ({seconds:.1f}s, {renewals} renewals):")
-    print(f"  {'process':<22} {'ms/renewal':>10} {'CPU s':>8} {'% of a core':>11} {'peak RSS':>9}")
+    print(f"  {'process':<26} {'ms/renewal':>10} {'CPU s':>8} {'% of a core':>11} {'peak RSS':>9}")
     for name, ms in sorted(meter.used.items(), key=lambda kv: -kv[1]):
         peak = f"{peaks[name]:.0f} MiB" if name in peaks else ""
         label = f"{name} ({meter.backends})" if name == "postgresql backends" else name
         print(
-            f"  {label:<22} {ms / max(renewals, 1):>10.1f} {ms / 1000:>8.1f} "
+            f"  {label:<26} {ms / max(renewals, 1):>10.1f} {ms / 1000:>8.1f} "
             f"{ms / 10 / max(seconds, 1e-9):>10.1f}% {peak:>9}"
         )
     print(
-        f"  {'total':<22} {total / max(renewals, 1):>10.1f} {total / 1000:>8.1f} "
+        f"  {'total':<26} {total / max(renewals, 1):>10.1f} {total / 1000:>8.1f} "
         f"{total / 10 / max(seconds, 1e-9):>10.1f}%"
     )

@@ -156,8 +156,8 @@ def main() -> None:
             print(
                 f"seeded {args.count} subscriptions in one account in {time.perf_counter() - t:.1f}s (PostgreSQL)"
             )
-            waited, first = asyncio.run(wait_caught_up(stack, bootstrap))
-            print(f"consumers caught up after {waited:.1f}s (at first: {first})")
+            waited, left = asyncio.run(wait_caught_up(stack, bootstrap))
+            print(f"consumers caught up after {waited:.1f}s (at first: {left})")
             with client_for(stack, args.via) as client:
                 print(f"sequential requests through the {args.via}: {client.base_url}")
                 first = timed([], lambda: client.get(f"/v1/subscriptions?{LIST_QUERY}"))
