@@ -76,7 +76,7 @@ token: install  ## a dev bearer token: make token SUBJECT=bea@acme.example
 advance-clock: install  ## move every service's clock forward: make advance-clock DAYS=5
 	@$(RUN) python -m services.gateway.devclock --days $(or $(DAYS),1)
 
-bench: install  ## renewal throughput and latency on PostgreSQL + the real broker
+bench: install  ## renewals on PostgreSQL + the broker: burst, or ARGS="--rate 100 --duration 60"; CPU/renewal, exactly once
 	$(RUN) python -m bench.renewals $(ARGS)
 
 bench-subscriptions: install  ## 10,000-subscription list page and 100-item bulk toggle latency

@@ -4,9 +4,11 @@ subscriptions, on PostgreSQL and the real broker, through the gateway.
 Seeds one account (bench-only, through the subscriptions service's own unit of work, like
 bench/renewals.py: subscriptions over several products and teams, renewal dates spread over
 the year, some set to manual renewal so that alerts exist, each with its subscription-changed
-snapshot in the outbox so that the other services' projections fill), waits until the
-events are relayed, then has C concurrent clients call GET /v1/dashboard for a while.
-Prints p50/p99 latency and requests/s, and each source's own latency.
+snapshot in the outbox so that the other services' projections fill), waits until every
+consumer is caught up (every outbox relayed, every consumer group's lag 0: bench/caught_up.py),
+then has C concurrent clients call GET /v1/dashboard through the gateway for a while.
+Prints p50/p99 latency and requests/s, and each source's own latency asked of its service
+directly.
 
     uv run python -m bench.dashboard                  # 1,000 subscriptions, 8 clients, 20 s
     uv run python -m bench.dashboard --subscriptions 5000 --clients 16 --seconds 30
@@ -25,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from bench.caught_up import wait_caught_up
 from bench.renewals import card_view, percentile, seed_billing_accounts
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
@@ -41,7 +44,6 @@ from shared.db import create_engine, session_factory
 from shared.infra.kafka import kafka_broker
 from shared.infra.postgres import test_databases
 from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
-from shared.messaging.relay import pending_count
 from shared.principal import Principal, Role, to_headers
 from shared.settings import DEV_INTERNAL_TOKEN
 
@@ -100,21 +102,6 @@ async def seed(urls: dict[str, str], count: int) -> None:
     finally:
         for engine in engines.values():
             await engine.dispose()
-
-
-async def drained(urls: dict[str, str], timeout: float) -> None:
-    """Until every service has relayed its outbox (projections are then being built)."""
-    deadline = time.monotonic() + timeout
-    engines = [create_engine(urls[s]) for s in SERVICE_NAMES]
-    try:
-        while time.monotonic() < deadline:
-            counts = [await pending_count(e, subscriptions_messaging.outbox) for e in engines]
-            if not any(counts):
-                return
-            await asyncio.sleep(0.5)
-    finally:
-        for e in engines:
-            await e.dispose()
 
 
 async def load(
@@ -197,19 +184,23 @@ def main() -> None:
         ).start()
         try:
             asyncio.run(seed(urls, args.subscriptions))
-            asyncio.run(drained(urls, timeout=120))
-            time.sleep(2)  # let the consumers apply the last snapshots
+            waited = asyncio.run(wait_caught_up(stack, bootstrap, timeout=600))
             runs = [
                 (int(c), *asyncio.run(load(stack.url("gateway"), int(c), args.seconds)))
                 for c in args.clients.split(",")
             ]
             parts = asyncio.run(source_latencies(stack))
+            stack_url = stack.url("gateway")
         finally:
             stack.stop()
     page = runs[-1][2]
     cards = page.get("product_cards") or []
     print(
-        f"dashboard: account with {args.subscriptions} subscriptions "
+        f"seeded, then waited {waited[0]:.1f}s until every outbox was relayed and every consumer "
+        f"group had committed to the end of its partitions (at first: {waited[1]})"
+    )
+    print(
+        f"dashboard through the gateway ({stack_url}): account with {args.subscriptions} subscriptions "
         f"({sum(c.get('subscriptions', 0) for c in cards)} active on {len(cards)} product cards), "
         f"PostgreSQL, per-call timeout {args.dashboard_timeout:g}s, {args.seconds:.0f}s per level"
     )
@@ -220,6 +211,7 @@ def main() -> None:
             f"requests/s ({len(latencies)} requests, {partial} partial); "
             f"unavailable on the last: {last.get('unavailable')}"
         )
+    print("each source on its own, asked of its service directly (not through the gateway):")
     for label, median in parts.items():
         print(f"  source {label:<55} p50 {median:6.1f} ms")
 

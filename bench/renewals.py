@@ -1,30 +1,45 @@
 """Renewal throughput and latency through the whole flow, on PostgreSQL and the real broker.
 
-N auto-renew subscriptions fall due at once; every one goes renewal-requested → invoice-issued
-→ charge → payment-succeeded → invoice-paid → subscription-renewed across the four service
-processes. Prints renewals/s and p50/p99 latency from renewal-requested to subscription-renewed
-(both timestamps are the producing services' `occurred_at`), and each process's peak memory.
+Every renewal goes renewal-requested → invoice-issued (and its order) → charge →
+payment-succeeded → invoice-paid → subscription-renewed across the four service processes
+(latency: both timestamps are the producing services' `occurred_at`). Two modes:
 
-    make bench                      # 2,000 subscriptions
+- burst (default): `--count` auto-renew subscriptions fall due at once (the gateway moves
+  every service's clock one day): renewals/s, and latency that is mostly queueing;
+- steady (`--rate N --duration S`): N renewals fall due each second for S seconds (open loop:
+  the bench moves the renewal date of the next subscriptions to today every 0.1 s and the
+  renewal sweep, run every 0.1 s, requests them): latency without queueing, achieved rate.
+
+Then, in both modes: CPU milliseconds per renewal of each process (services, gateway, broker,
+the PostgreSQL backends of the bench's databases) from /proc over the measured window, peak
+RSS, and exactly once read from the databases (one invoice, order, charge, successful
+provider charge and applied payment per renewal). Exit status 1 on a violation or a renewal
+missing.
+
+    make bench                                      # burst of 2,000
     make bench ARGS="--count 500"
+    make bench ARGS="--rate 100 --duration 60"      # steady 100 renewals/s for 60 s
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import statistics
+import contextlib
+import os
 import tempfile
 import time
-import uuid
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench import exactly_once, procstat, steady
+from bench.caught_up import wait_caught_up
+from bench.flow import PREFIX, STAGES, Measured, drain, latency_line, percentile, stage_lines
+from bench.procstat import CpuMeter, peak_rss_mib
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
 from services.invoicing.adapters.orm import messaging as invoicing_messaging
@@ -41,18 +56,13 @@ from services.subscriptions.domain.views import PaymentMethodView
 from services.subscriptions.service_layer.uow import SubscriptionsUnitOfWork
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
-from shared.infra.kafka import kafka_broker
+from shared.infra.kafka import TansuBroker
 from shared.infra.postgres import test_databases
 from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
+from shared.terms import add_months
 
+__all__ = ["card_view", "peak_rss_mib", "percentile", "seed_billing_accounts"]
 SUBS_PER_ACCOUNT = 40
-STAGES = (
-    "renewal-requested",
-    "invoice-issued",
-    "payment-succeeded",
-    "invoice-paid",
-    "subscription-renewed",
-)
 
 
 def card_view(csn: str, kind: SubPaymentKind) -> PaymentMethodView:
@@ -108,10 +118,14 @@ async def seed_billing_accounts(
         await uow.commit()
 
 
-async def seed(urls: dict[str, str], count: int) -> None:
+async def seed(urls: dict[str, str], count: int) -> dict[str, date]:
+    """`count` annual auto-renew subscriptions due tomorrow (the burst moves the clock one
+    day; the steady mode releases them by moving their renewal date to today). Returns each
+    one's renewal date as seeded."""
     clock, today = SystemClock(), SystemClock().today()
     accounts = [f"B{n:09d}" for n in range((count + SUBS_PER_ACCOUNT - 1) // SUBS_PER_ACCOUNT)]
     engines = {s: create_engine(urls[s]) for s in ("subscriptions", "invoicing", "payments")}
+    due = today + timedelta(days=1)
     try:
         await seed_billing_accounts(engines, accounts, clock)
         async with SubscriptionsUnitOfWork(
@@ -121,7 +135,7 @@ async def seed(urls: dict[str, str], count: int) -> None:
                 csn = accounts[n // SUBS_PER_ACCOUNT]
                 uow.subscriptions.add(
                     Subscription(
-                        id=f"sub-bench-{n:06d}",
+                        id=f"{PREFIX}{n:06d}",
                         csn=csn,
                         team_id="team-bench",
                         product_code="CAD",
@@ -132,7 +146,7 @@ async def seed(urls: dict[str, str], count: int) -> None:
                         currency="EUR",
                         auto_renew=True,
                         start_date=today - timedelta(days=364),
-                        renewal_date=today + timedelta(days=1),
+                        renewal_date=due,
                         status=Status.ACTIVE,
                         purchase_method=PurchaseMethod.ONLINE_DIRECT,
                         payment_method_id=f"pm-{csn}",
@@ -144,117 +158,123 @@ async def seed(urls: dict[str, str], count: int) -> None:
     finally:
         for engine in engines.values():
             await engine.dispose()
+    return {f"{PREFIX}{n:06d}": due for n in range(count)}
 
 
-async def drain(bootstrap: str, topic: str, until: int, deadline: float) -> dict[str, datetime]:
-    """occurred_at of each bench event on one topic, read until `until` events were seen."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"bench-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest",
-        metadata_max_age_ms=500,
-    )
-    await consumer.start()
-    seen: dict[str, datetime] = {}
-    try:
-        while len(seen) < until and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for r in records:
-                    env = json.loads(r.value)
-                    if env["data"].get("csn", "").startswith("B0"):
-                        seen.setdefault(env["key"], datetime.fromisoformat(env["occurred_at"]))
-    finally:
-        await consumer.stop()
-    return seen
-
-
-async def collect(bootstrap: str, count: int, timeout: float) -> dict[str, dict[str, datetime]]:
-    """Wait until every subscription was renewed, then read each stage's events."""
-    deadline = time.monotonic() + timeout
-    renewed = await drain(bootstrap, "subscription-renewed", count, deadline)
+async def burst(
+    stack: Stack, bootstrap: str, args: argparse.Namespace, pids: dict[str, int]
+) -> Measured:
+    """Every subscription falls due at once: the gateway moves every service's clock a day."""
+    token = issue_token(GatewaySettings(), subject="bench", csn="B000000000",
+                        roles=["primary_admin"])  # fmt: skip
+    async with CpuMeter(pids, list(stack.database_urls.values())) as meter:
+        t0 = time.perf_counter()
+        async with httpx.AsyncClient(timeout=10) as client:
+            resp = await client.post(
+                f"{stack.url('gateway')}/v1/dev/clock/advance",
+                json={"days": 1},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            resp.raise_for_status()
+        deadline = time.monotonic() + args.timeout
+        renewed = await drain(bootstrap, "subscription-renewed", args.count, deadline)
+        wall = time.perf_counter() - t0
     seen = {
-        topic: await drain(bootstrap, topic, count, time.monotonic() + 30) for topic in STAGES[:-1]
+        **{t: await drain(bootstrap, t, args.count, time.monotonic() + 30) for t in STAGES[:-1]},
+        "subscription-renewed": renewed,
     }
-    return {**seen, "subscription-renewed": renewed}
+    return Measured(seen, meter, wall)
 
 
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def report_burst(measured: Measured, args: argparse.Namespace) -> None:
+    seen = measured.seen
+    requested, renewed = seen["renewal-requested"], seen["subscription-renewed"]
+    latencies = [
+        (renewed[k] - requested[k]).total_seconds() * 1000 for k in renewed if k in requested
+    ]
+    print(f"renewals (burst): {len(renewed)}/{args.count} renewed")
+    if renewed and requested:
+        span = (max(renewed.values()) - min(requested.values())).total_seconds()
+        print(
+            f"throughput: {len(renewed) / span:.1f} renewals/s over {span:.2f}s "
+            f"(first renewal-requested to last subscription-renewed); wall {measured.wall:.2f}s"
+        )
+    print(latency_line("latency renewal-requested→subscription-renewed (queueing)", latencies))
+    stage_lines(seen)
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+def process_ids(stack: Stack, broker_pid: int | None) -> dict[str, int]:
+    pids = {name: p.pid for name, p in stack.processes.items()}
+    if broker_pid is not None:
+        pids["broker"] = broker_pid
+    return pids
 
 
-def main() -> None:
+@contextlib.contextmanager
+def broker(log_path: Path) -> Iterator[tuple[str, int | None]]:
+    """The bench's own Tansu broker and its pid (measured), or KAFKA_BOOTSTRAP_SERVERS."""
+    if configured := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield configured, None
+        return
+    tansu = TansuBroker(log_path=log_path).start()
+    try:
+        yield tansu.bootstrap_servers, tansu.process.pid if tansu.process else None
+    finally:
+        tansu.stop()
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--count", type=int, default=2000, help="burst: renewals due at once")
+    parser.add_argument("--rate", type=float, help="steady mode: renewals falling due per second")
+    parser.add_argument("--duration", type=float, default=60, help="steady mode: seconds")
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
+    if args.rate is not None:
+        if args.rate <= 0 or args.duration <= 0:
+            parser.error("--rate and --duration must be positive")
+        args.count = max(1, round(args.rate * args.duration))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-renewals-"))
+    env = {**settings_under_test(work / "ledger.db"), "LOG_LEVEL": "WARNING"}
+    if args.rate is not None:  # release → renewal-requested within a tenth of a second
+        env["RENEWAL_SWEEP_SECONDS"] = str(steady.TICK)
     with (
-        kafka_broker(log_path=work / "broker.log") as bootstrap,
+        broker(work / "broker.log") as (bootstrap, broker_pid),
         test_databases(list(SERVICE_NAMES), work / "sqlite") as urls,
     ):
         if not all(u.startswith("postgresql") for u in urls.values()):
             raise SystemExit("the bench runs on PostgreSQL; none is reachable")
-        stack = Stack(
-            bootstrap_servers=bootstrap,
-            database_urls=urls,
-            log_dir=work / "logs",
-            env={**settings_under_test(work / "ledger.db"), "LOG_LEVEL": "WARNING"},
-        ).start()
+        stack = Stack(bootstrap, urls, work / "logs", env).start()
         try:
-            asyncio.run(seed(urls, args.count))
-            token = issue_token(
-                GatewaySettings(), subject="bench", csn="B000000000", roles=["primary_admin"]
-            )
-            t0 = time.perf_counter()
-            resp = httpx.post(
-                f"{stack.url('gateway')}/v1/dev/clock/advance",
-                json={"days": 1},
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=10,
-            )
-            resp.raise_for_status()
-            seen = asyncio.run(collect(bootstrap, args.count, args.timeout))
-            wall = time.perf_counter() - t0
-            requested, renewed = seen["renewal-requested"], seen["subscription-renewed"]
-            latencies = [
-                (renewed[k] - requested[k]).total_seconds() * 1000
-                for k in renewed
-                if k in requested
-            ]
-            span = (max(renewed.values()) - min(requested.values())).total_seconds()
-            print(f"renewals: {len(renewed)}/{args.count} renewed (PostgreSQL, broker {bootstrap})")
-            print(
-                f"throughput: {len(renewed) / span:.1f} renewals/s over {span:.2f}s "
-                f"(first renewal-requested to last subscription-renewed); wall {wall:.2f}s"
-            )
-            print(
-                f"latency renewal-requested→subscription-renewed: p50 {statistics.median(latencies):.0f} ms, "
-                f"p99 {percentile(latencies, 99):.0f} ms, max {max(latencies):.0f} ms"
-            )
-            start = min(requested.values())
-            for topic in STAGES:
-                times = list(seen[topic].values())
-                last = f"last at +{(max(times) - start).total_seconds():6.2f}s" if times else ""
-                print(f"  {topic:<21} {len(times):>6} events {last}")
-            print(
-                "peak RSS: "
-                + ", ".join(
-                    f"{name} {peak_rss_mib(p.pid):.0f} MiB" for name, p in stack.processes.items()
-                )
-            )
+            due = asyncio.run(seed(urls, args.count))
+            pids = process_ids(stack, broker_pid)
+            waited, first = asyncio.run(wait_caught_up(stack, bootstrap))
+            print(f"consumers joined and caught up after {waited:.1f}s (at first: {first})")
+            print(f"PostgreSQL, broker {bootstrap}; logs in {work / 'logs'}")
+            if args.rate is None:
+                measured = asyncio.run(burst(stack, bootstrap, args, pids))
+                report_burst(measured, args)
+            else:
+                measured = asyncio.run(steady.run(stack, bootstrap, args, list(due), pids))
+                steady.report(measured, args)
+                due = {s: d - timedelta(days=1) for s, d in due.items()}  # released today
+            renewed = len(measured.seen["subscription-renewed"])
+            peaks = {n: peak_rss_mib(pid) for n, pid in pids.items()}
+            procstat.report(measured.meter, renewed, measured.wall, peaks)
+            renewed_to = {s: add_months(d, 12) for s, d in due.items()}
+            found = asyncio.run(exactly_once.check(urls, work / "ledger.db", PREFIX, renewed_to))
+            violations = exactly_once.report(found, args.count)
         finally:
             stack.stop()
+    if violations or renewed < args.count:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

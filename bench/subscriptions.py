@@ -1,13 +1,17 @@
-"""Subscriptions list and bulk auto-renew, through the gateway, on PostgreSQL.
+"""Subscriptions list and bulk auto-renew, on PostgreSQL, through the gateway (default) or
+asked of the subscriptions service directly (`--via service`: the principal headers and
+internal token the gateway would send).
 
 Seeds one account with N subscriptions (default 10,000; several products, teams, terms and
-payment methods), then measures, sequentially through the gateway (real processes):
+payment methods), waits until every consumer is caught up (bench/caught_up.py), then
+measures, sequentially (real processes):
   * a filtered, searched, sorted list page (limit 50) at several offsets;
   * a bulk auto-renew toggle of 100 subscriptions (R-SUB-4), alternating off/on.
 Prints p50/p99 latency in ms, requests/s and the subscriptions process's peak memory.
 
     make bench-subscriptions
     make bench-subscriptions ARGS="--count 10000 --rounds 200"
+    make bench-subscriptions ARGS="--via service"
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ from pathlib import Path
 
 import httpx
 
-from bench.renewals import card_view, peak_rss_mib, percentile
+from bench.caught_up import wait_caught_up
+from bench.flow import percentile
+from bench.procstat import peak_rss_mib
+from bench.renewals import card_view
 from services.gateway.auth import issue_token
 from services.gateway.config import GatewaySettings
 from services.subscriptions.adapters.orm import messaging
@@ -35,6 +42,8 @@ from shared.db import create_engine, session_factory
 from shared.infra.kafka import kafka_broker
 from shared.infra.postgres import test_databases
 from shared.infra.stack import SERVICE_NAMES, Stack, settings_under_test
+from shared.principal import Principal, Role, to_headers
+from shared.settings import DEV_INTERNAL_TOKEN
 
 CSN = "B000000001"
 PRODUCTS = [
@@ -102,12 +111,31 @@ def report(label: str, samples: list[float]) -> None:
     )
 
 
+def client_for(stack: Stack, via: str) -> httpx.Client:
+    """Through the gateway with a bearer token, or straight to the subscriptions service with
+    what the gateway would add (its internal token and the caller's principal)."""
+    if via == "gateway":
+        token = issue_token(GatewaySettings(), subject="bench", csn=CSN, roles=["primary_admin"])
+        return httpx.Client(
+            base_url=stack.url("gateway"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+    principal = Principal("bench", CSN, frozenset({Role.PRIMARY_ADMIN}))
+    return httpx.Client(
+        base_url=stack.url("subscriptions"),
+        headers={**to_headers(principal), "X-Internal-Token": DEV_INTERNAL_TOKEN},
+        timeout=30,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--via", choices=("gateway", "service"), default="gateway")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-subscriptions-"))
     with (
@@ -128,14 +156,10 @@ def main() -> None:
             print(
                 f"seeded {args.count} subscriptions in one account in {time.perf_counter() - t:.1f}s (PostgreSQL)"
             )
-            token = issue_token(
-                GatewaySettings(), subject="bench", csn=CSN, roles=["primary_admin"]
-            )
-            with httpx.Client(
-                base_url=stack.url("gateway"),
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=30,
-            ) as client:
+            waited, left = asyncio.run(wait_caught_up(stack, bootstrap))
+            print(f"consumers caught up after {waited:.1f}s (at first: {left})")
+            with client_for(stack, args.via) as client:
+                print(f"sequential requests through the {args.via}: {client.base_url}")
                 first = timed([], lambda: client.get(f"/v1/subscriptions?{LIST_QUERY}"))
                 matching = first.json()["total"]
                 pages = max(1, matching // 50)

@@ -1,0 +1,99 @@
+"""The steady mode of bench/renewals.py: renewals fall due at a fixed rate (open loop), so that
+the latency measured is the flow's own, not the queue's.
+
+Every TICK the bench moves the renewal date of the next subscriptions (seeded due tomorrow)
+to today, as many as the rate asks for the time elapsed, whether or not the earlier ones are
+done; the subscriptions service's renewal sweep (every TICK) then requests them and the whole
+flow runs as in production."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from bench.flow import STAGES, Measured, drain, latency_line, stage_lines
+from bench.procstat import CpuMeter
+from shared.clock import SystemClock
+from shared.db import create_engine
+from shared.infra.stack import Stack
+
+TICK = 0.1
+RELEASE = (
+    "UPDATE subscriptions SET renewal_date = :today, version = version + 1 WHERE id = ANY(:ids)"
+)
+
+
+async def release(url: str, ids: list[str], rate: float, released: dict[str, datetime]) -> None:
+    """Make `rate` subscriptions a second due, one batch every TICK, until all are."""
+    engine = create_engine(url)
+    today, start, done, tick = SystemClock().today(), time.monotonic(), 0, 0
+    try:
+        while done < len(ids):
+            tick += 1
+            await asyncio.sleep(max(0.0, start + tick * TICK - time.monotonic()))
+            target = min(len(ids), round(rate * (time.monotonic() - start)))
+            if target <= done:
+                continue
+            batch = ids[done:target]
+            async with engine.begin() as conn:
+                await conn.execute(text(RELEASE), {"today": today, "ids": batch})
+            now = datetime.now(UTC)
+            released.update((sub_id, now) for sub_id in batch)
+            done = target
+    finally:
+        await engine.dispose()
+
+
+async def run(
+    stack: Stack, bootstrap: str, args: argparse.Namespace, ids: list[str], pids: dict[str, int]
+) -> Measured:
+    released: dict[str, datetime] = {}
+    async with CpuMeter(pids, list(stack.database_urls.values())) as meter:
+        t0 = time.perf_counter()
+        deadline = time.monotonic() + args.duration + args.timeout
+        renewed = asyncio.create_task(drain(bootstrap, "subscription-renewed", len(ids), deadline))
+        await release(stack.database_urls["subscriptions"], ids, args.rate, released)
+        seen = {"subscription-renewed": await renewed}
+        wall = time.perf_counter() - t0
+    for topic in STAGES[:-1]:
+        seen[topic] = await drain(bootstrap, topic, len(ids), time.monotonic() + 30)
+    return Measured(seen, meter, wall, released)
+
+
+def rate(times: list[datetime]) -> str:
+    if len(times) < 2:
+        return "n/a"
+    span = (max(times) - min(times)).total_seconds()
+    return f"{(len(times) - 1) / span:.1f}/s over {span:.1f}s" if span else "n/a"
+
+
+def report(measured: Measured, args: argparse.Namespace) -> None:
+    requested = measured.seen["renewal-requested"]
+    renewed = measured.seen["subscription-renewed"]
+    released = measured.released
+    pairs = sorted((requested[k], renewed[k]) for k in renewed if k in requested)
+    latencies = [(done - asked).total_seconds() * 1000 for asked, done in pairs]
+    print(
+        f"renewals (steady): {len(renewed)}/{args.count} renewed; offered {args.rate:g}/s "
+        f"for {args.duration:g}s"
+    )
+    print(
+        f"achieved: due {rate(list(released.values()))}, "
+        f"renewal-requested {rate(list(requested.values()))}, "
+        f"subscription-renewed {rate(list(renewed.values()))}"
+    )
+    print(latency_line("latency renewal-requested→subscription-renewed", latencies))
+    print(
+        latency_line(
+            "latency due (bench) →subscription-renewed, incl. the sweep's wait",
+            [(renewed[k] - released[k]).total_seconds() * 1000 for k in renewed if k in released],
+        )
+    )
+    fifth = max(1, len(latencies) // 5)  # a queue that grows shows as a later, slower fifth
+    print(latency_line("  first fifth requested", latencies[:fifth]))
+    print(latency_line("  last fifth requested", latencies[-fifth:]))
+    stage_lines(measured.seen)
