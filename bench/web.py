@@ -153,7 +153,7 @@ def measure_table(
     ctx.add_init_script(session_script(token))
     page = ctx.new_page()
     page.goto("/subscriptions")
-    page.get_by_test_id("subscriptions-table").wait_for(timeout=30_000)
+    page.get_by_test_id("subscriptions-table").wait_for(timeout=120_000)
     page.evaluate(STAMP_KEYSTROKE)
     search = page.get_by_label(SEARCH_LABEL)
     out: dict[str, list[float]] = {
