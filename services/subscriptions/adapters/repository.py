@@ -198,11 +198,17 @@ class SubscriptionRepository:
         offset: int,
         assigned_to: str | None = None,
     ) -> tuple[list[Subscription], int]:
+        """One page and the number of matches. A page shorter than `limit` is the last one, so
+        its end is the total and the count (a pass over every match, the larger part of a
+        search's time on a large account, issue 12) is skipped."""
         stmt = self._filtered(csn, query, today, assigned_to)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
         order = [c.desc() if query.descending else c.asc() for c in SORTS[query.sort]]
         rows = await self.session.scalars(stmt.order_by(*order).limit(limit).offset(offset))
-        return list(rows.all()), int(total or 0)
+        items = list(rows.all())
+        if len(items) < limit and (items or offset == 0):
+            return items, offset + len(items)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        return items, int(total or 0)
 
     async def stream(
         self, csn: str, query: ListQuery, today: date, assigned_to: str | None, batch: int = 500

@@ -1,6 +1,5 @@
-import { Button, Group, Modal, Pagination, Paper, Select, Stack, Table, Text } from "@mantine/core";
+import { Button, Group, Modal, Pagination, Paper, Select, Stack, Text } from "@mantine/core";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { useCallback, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router";
@@ -10,6 +9,7 @@ import { EmptyState, ErrorAlert, LoadingRows, PageHeader, notify } from "../../c
 import { OutcomeSummary, outcomesById } from "./BulkOutcomes";
 import { useSubscriptionColumns } from "./columns";
 import { FiltersBar } from "./FiltersBar";
+import { SubscriptionsTable } from "./SubscriptionsTable";
 import {
   activeFilterCount,
   DEFAULT_FILTERS,
@@ -133,8 +133,6 @@ export default function SubscriptionsList() {
   );
 
   const columns = useSubscriptionColumns({ filters, selected, pageIds, outcomes, toggle, togglePage, toggleSort });
-  // TanStack Table: the rows, columns and cells; paging, sorting and filtering are the server's.
-  const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel(), manualPagination: true, manualSorting: true, getRowId: (r) => r.id });
   const pages = Math.max(1, Math.ceil(total / filters.pageSize));
   const canBulk = can("subscriptions.auto_renew");
 
@@ -198,28 +196,7 @@ export default function SubscriptionsList() {
       ) : rows.length === 0 ? (
         <EmptyState title={t("subscriptions.empty")} hint={activeFilterCount(filters) ? t("subscriptions.emptyFiltered") : t("subscriptions.emptyHint")} />
       ) : (
-        <Table.ScrollContainer minWidth={1200}>
-          <Table striped highlightOnHover verticalSpacing={6} fz="sm" aria-busy={list.isFetching} data-testid="subscriptions-table">
-            <Table.Thead>
-              {table.getHeaderGroups().map((hg) => (
-                <Table.Tr key={hg.id}>
-                  {hg.headers.map((h) => (
-                    <Table.Th key={h.id} scope="col">{flexRender(h.column.columnDef.header, h.getContext())}</Table.Th>
-                  ))}
-                </Table.Tr>
-              ))}
-            </Table.Thead>
-            <Table.Tbody>
-              {table.getRowModel().rows.map((row) => (
-                <Table.Tr key={row.id} data-id={row.id} style={{ cursor: "pointer" }} onClick={() => navigate(`/subscriptions/${row.id}`)}>
-                  {row.getVisibleCells().map((cell) => (
-                    <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <SubscriptionsTable rows={rows} columns={columns} busy={list.isFetching} />
       )}
       <Group justify="space-between" mt="sm">
         <Pagination total={pages} value={Math.min(filters.page, pages)} onChange={(page) => update({ page })} getControlProps={(c) => ({ "aria-label": t(`pagination.${c}`) })} />
