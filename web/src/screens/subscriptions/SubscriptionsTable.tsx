@@ -1,8 +1,9 @@
 import { Table } from "@mantine/core";
-import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from "@tanstack/react-table";
+import { flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { memo } from "react";
 import { useNavigate } from "react-router";
 import type { Subscription } from "../../api/client";
+import type { useSubscriptionColumns } from "./columns";
 
 // A page is up to 100 rows of 18 columns: Mantine's Table.Tr/Table.Td are each a Box with its
 // own props and styles resolution, about 1,900 components a page. The body's rows and cells are
@@ -13,7 +14,7 @@ const TD = Table.classes.td;
 
 interface Props {
   rows: Subscription[];
-  columns: ColumnDef<Subscription, never>[];
+  columns: ReturnType<typeof useSubscriptionColumns>;
   busy: boolean;
 }
 
