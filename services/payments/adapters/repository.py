@@ -52,6 +52,15 @@ class PaymentMethodRepository:
             )
         )
 
+    async def of_ids(self, method_ids: Collection[str]) -> dict[str, PaymentMethod]:
+        """Deleted methods too (see `get`); the caller checks each one's account."""
+        if not method_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(PaymentMethod).where(payment_methods.c.id.in_(sorted(method_ids)))
+        )
+        return {m.id: m for m in rows.all()}
+
     async def all_active(self, csn: str) -> list[PaymentMethod]:
         """Every active method of one account, locked: one default per account."""
         rows = await self.session.scalars(
@@ -117,19 +126,33 @@ class ChargeRepository:
             select(Charge).where(charges.c.id == charge_id).with_for_update()
         )
 
-    async def lock_next_to_send(
-        self, now: datetime, skip_ids: Collection[str], *, reclaim_all_processing: bool = False
-    ) -> Charge | None:
-        """The oldest charge to send to the provider; `skip_ids` were tried in this round."""
-        stmt = select(Charge).where(_claimable(charges, now, reclaim_all_processing))
-        if skip_ids:
-            stmt = stmt.where(charges.c.id.not_in(skip_ids))
-        stmt = (
-            stmt.order_by(charges.c.updated_at, charges.c.id)
-            .limit(1)
+    async def lock_to_send(
+        self, now: datetime, limit: int, *, reclaim_all_processing: bool = False
+    ) -> list[Charge]:
+        """The oldest `limit` charges to send to the provider, in one statement. PostgreSQL:
+        rows another processor holds are skipped, so N replicas claim disjoint batches; SQLite
+        (no row locks) serialises whole transactions instead (BEGIN IMMEDIATE, shared.db)."""
+        rows = await self.session.scalars(
+            select(Charge)
+            .where(_claimable(charges, now, reclaim_all_processing))
+            .order_by(charges.c.updated_at, charges.c.id)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return await self.session.scalar(stmt)
+        return list(rows.all())
+
+    async def lock_of_invoices(self, invoice_ids: Collection[str]) -> list[Charge]:
+        """Every charge of these invoices, locked in id order (two processors recording at once
+        take their locks in the same order: no deadlock between them)."""
+        if not invoice_ids:
+            return []
+        rows = await self.session.scalars(
+            select(Charge)
+            .where(charges.c.invoice_id.in_(sorted(invoice_ids)))
+            .order_by(charges.c.id)
+            .with_for_update()
+        )
+        return list(rows.all())
 
     async def lock_next_due_retry(self, now: datetime, skip_ids: Collection[str]) -> Charge | None:
         stmt = select(Charge).where(charges.c.retry_at <= now)
@@ -305,3 +328,15 @@ class InvoiceViewRepository:
             select(invoice_views.c.status).where(invoice_views.c.invoice_id == invoice_id)
         )
         return status if status in ("paid", "cancelled") else None
+
+    async def closed_of(self, invoice_ids: Collection[str]) -> dict[str, str]:
+        """`closed` for many invoices at once: only those paid or cancelled are in the answer."""
+        if not invoice_ids:
+            return {}
+        rows = await self.session.execute(
+            select(invoice_views.c.invoice_id, invoice_views.c.status).where(
+                invoice_views.c.invoice_id.in_(sorted(invoice_ids)),
+                invoice_views.c.status.in_(("paid", "cancelled")),
+            )
+        )
+        return {invoice_id: status for invoice_id, status in rows.all()}
