@@ -23,6 +23,7 @@ from services.payments.adapters.orm import (
 from services.payments.domain.model import Charge, PaymentMethod, PaymentMethodStatus
 from services.payments.domain.refunds import Refund, RefundStatus
 from services.payments.domain.upcoming import InvoiceView, SubscriptionView
+from shared.projections import dialect_insert, upsert_newest
 
 
 async def _count(session: AsyncSession, table: Any, where: list[ColumnElement[bool]]) -> int:
@@ -175,6 +176,25 @@ class ChargeRepository:
             stmt = stmt.with_for_update()
         return list((await self.session.scalars(stmt)).all())
 
+    async def add_many(self, new: Collection[Charge]) -> None:
+        """Charges in one statement (a batch of events); a key already charged is left as is."""
+        if not new:
+            return
+        stmt = dialect_insert(self.session)(charges).values(
+            [{c.name: getattr(charge, c.name) for c in charges.c} for charge in new]
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["idempotency_key"]))
+
+    async def of_invoice_ids(self, invoice_ids: Collection[str]) -> list[Charge]:
+        if not invoice_ids:
+            return []
+        rows = await self.session.scalars(
+            select(Charge)
+            .where(charges.c.invoice_id.in_(sorted(invoice_ids)))
+            .order_by(charges.c.created_at, charges.c.id)
+        )
+        return list(rows.all())
+
     async def of_invoices(self, csn: str, invoice_ids: Collection[str]) -> list[Charge]:
         if not invoice_ids:
             return []
@@ -284,6 +304,12 @@ class SubscriptionViewRepository:
         )
         return list(rows.all())
 
+    async def record_newest(self, views: Collection[SubscriptionView]) -> None:
+        """A batch of snapshots in one statement: the newest of each subscription, and never
+        over a newer one already stored (`as_of`)."""
+        rows = [{c.name: getattr(view, c.name) for c in subscription_views.c} for view in views]
+        await upsert_newest(self.session, subscription_views, rows, "as_of")
+
     async def of_account(self, csn: str) -> list[SubscriptionView]:
         rows = await self.session.scalars(
             select(SubscriptionView).where(subscription_views.c.csn == csn)
@@ -314,6 +340,15 @@ class InvoiceViewRepository:
         return await self.session.scalar(
             select(InvoiceView).where(invoice_views.c.invoice_id == invoice_id)
         )
+
+    async def add_new(self, views: Collection[InvoiceView]) -> None:
+        """Invoices not known yet, in one statement; one already known is left as it is."""
+        if not views:
+            return
+        stmt = dialect_insert(self.session)(invoice_views).values(
+            [{c.name: getattr(view, c.name) for c in invoice_views.c} for view in views]
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["invoice_id"]))
 
     async def open_of_account(self, csn: str) -> list[InvoiceView]:
         rows = await self.session.scalars(
