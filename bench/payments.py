@@ -1,7 +1,8 @@
 """Charge processor throughput on PostgreSQL with the sandbox provider, with 1 and 2 replicas
-sending at once (each a claim / provider call / record cycle, FOR UPDATE SKIP LOCKED).
+sending at once (claims with FOR UPDATE SKIP LOCKED).
 
-N automatic invoices are issued; the processors send their charges. Prints charges/s per
+N automatic invoices are issued; the processors send their charges in batches (one claim
+statement, concurrent provider calls, one recording transaction per batch). Prints charges/s per
 replica count and checks the guarantee along the way: every invoice charged exactly once at
 the provider and announced once.
 

@@ -30,6 +30,7 @@ def build(
     policy = processing.Policy(
         lease=timedelta(seconds=settings.charge_lease_seconds),
         retry_days=tuple(settings.payment_retry_days),
+        concurrency=settings.charge_processor_concurrency,
     )
     service: Service[PaymentsUnitOfWork] = Service(
         settings,

@@ -21,7 +21,18 @@ class Settings(ServiceSettings):
         gt=0,
         description="Fallback period: each event handled sends pending charges at once",
     )
-    charge_processor_batch: int = Field(default=100, ge=1, le=10_000)
+    charge_processor_batch: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Charges claimed at once by one statement (and recorded in one transaction)",
+    )
+    charge_processor_concurrency: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Provider calls one charge processor has in flight at once",
+    )
     charge_lease_seconds: float = Field(
         default=60,
         gt=0,

@@ -4,6 +4,9 @@ consumer's unit of work; the delivery job sends what they queue."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from services.notifications.adapters.orm import customers, payment_methods, subscriptions
 from services.notifications.domain.rules import acting_contacts, quote_recipients
 from services.notifications.service_layer.compose import queue_mails
@@ -18,6 +21,7 @@ from shared.events import (
     QuoteSent,
     SubscriptionChanged,
 )
+from shared.projections import upsert_newest
 
 # --- projections -----------------------------------------------------------------------------
 
@@ -53,15 +57,30 @@ async def record_subscription(
     event: SubscriptionChanged, envelope: Envelope, uow: NotificationsUnitOfWork
 ) -> None:
     """What renews manually and when: the renewal notices are due from it (R-NOTE-1)."""
-    await uow.notices.record(
+    await uow.notices.record(subscriptions, _subscription_row(event, envelope))
+
+
+async def record_subscriptions(
+    items: Sequence[tuple[SubscriptionChanged, Envelope]], uow: NotificationsUnitOfWork
+) -> None:
+    """`record_subscription` for a batch consumer's batch (delivery order, one unit of work):
+    the newest snapshot of each subscription, in one statement. No e-mail is sent from here:
+    the renewal notices are found from it by the periodic notices job (R-NOTE-1)."""
+    await upsert_newest(
+        uow.session,
         subscriptions,
-        {
-            **event.model_dump(),
-            "renewal_amount": event.renewal_amount.amount,
-            "currency": event.renewal_amount.currency,
-            "occurred_at": envelope.occurred_at,
-        },
+        [_subscription_row(event, envelope) for event, envelope in items],
+        "occurred_at",
     )
+
+
+def _subscription_row(event: SubscriptionChanged, envelope: Envelope) -> dict[str, Any]:
+    return {
+        **event.model_dump(),
+        "renewal_amount": event.renewal_amount.amount,
+        "currency": event.renewal_amount.currency,
+        "occurred_at": envelope.occurred_at,
+    }
 
 
 async def record_payment_method(

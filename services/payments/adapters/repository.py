@@ -23,6 +23,7 @@ from services.payments.adapters.orm import (
 from services.payments.domain.model import Charge, PaymentMethod, PaymentMethodStatus
 from services.payments.domain.refunds import Refund, RefundStatus
 from services.payments.domain.upcoming import InvoiceView, SubscriptionView
+from shared.projections import dialect_insert, upsert_newest
 
 
 async def _count(session: AsyncSession, table: Any, where: list[ColumnElement[bool]]) -> int:
@@ -51,6 +52,15 @@ class PaymentMethodRepository:
                 payment_methods.c.id == method_id, payment_methods.c.csn == csn
             )
         )
+
+    async def of_ids(self, method_ids: Collection[str]) -> dict[str, PaymentMethod]:
+        """Deleted methods too (see `get`); the caller checks each one's account."""
+        if not method_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(PaymentMethod).where(payment_methods.c.id.in_(sorted(method_ids)))
+        )
+        return {m.id: m for m in rows.all()}
 
     async def all_active(self, csn: str) -> list[PaymentMethod]:
         """Every active method of one account, locked: one default per account."""
@@ -117,19 +127,33 @@ class ChargeRepository:
             select(Charge).where(charges.c.id == charge_id).with_for_update()
         )
 
-    async def lock_next_to_send(
-        self, now: datetime, skip_ids: Collection[str], *, reclaim_all_processing: bool = False
-    ) -> Charge | None:
-        """The oldest charge to send to the provider; `skip_ids` were tried in this round."""
-        stmt = select(Charge).where(_claimable(charges, now, reclaim_all_processing))
-        if skip_ids:
-            stmt = stmt.where(charges.c.id.not_in(skip_ids))
-        stmt = (
-            stmt.order_by(charges.c.updated_at, charges.c.id)
-            .limit(1)
+    async def lock_to_send(
+        self, now: datetime, limit: int, *, reclaim_all_processing: bool = False
+    ) -> list[Charge]:
+        """The oldest `limit` charges to send to the provider, in one statement. PostgreSQL:
+        rows another processor holds are skipped, so N replicas claim disjoint batches; SQLite
+        (no row locks) serialises whole transactions instead (BEGIN IMMEDIATE, shared.db)."""
+        rows = await self.session.scalars(
+            select(Charge)
+            .where(_claimable(charges, now, reclaim_all_processing))
+            .order_by(charges.c.updated_at, charges.c.id)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return await self.session.scalar(stmt)
+        return list(rows.all())
+
+    async def lock_of_invoices(self, invoice_ids: Collection[str]) -> list[Charge]:
+        """Every charge of these invoices, locked in id order (two processors recording at once
+        take their locks in the same order: no deadlock between them)."""
+        if not invoice_ids:
+            return []
+        rows = await self.session.scalars(
+            select(Charge)
+            .where(charges.c.invoice_id.in_(sorted(invoice_ids)))
+            .order_by(charges.c.id)
+            .with_for_update()
+        )
+        return list(rows.all())
 
     async def lock_next_due_retry(self, now: datetime, skip_ids: Collection[str]) -> Charge | None:
         stmt = select(Charge).where(charges.c.retry_at <= now)
@@ -151,6 +175,25 @@ class ChargeRepository:
         if lock:
             stmt = stmt.with_for_update()
         return list((await self.session.scalars(stmt)).all())
+
+    async def add_many(self, new: Collection[Charge]) -> None:
+        """Charges in one statement (a batch of events); a key already charged is left as is."""
+        if not new:
+            return
+        stmt = dialect_insert(self.session)(charges).values(
+            [{c.name: getattr(charge, c.name) for c in charges.c} for charge in new]
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["idempotency_key"]))
+
+    async def of_invoice_ids(self, invoice_ids: Collection[str]) -> list[Charge]:
+        if not invoice_ids:
+            return []
+        rows = await self.session.scalars(
+            select(Charge)
+            .where(charges.c.invoice_id.in_(sorted(invoice_ids)))
+            .order_by(charges.c.created_at, charges.c.id)
+        )
+        return list(rows.all())
 
     async def of_invoices(self, csn: str, invoice_ids: Collection[str]) -> list[Charge]:
         if not invoice_ids:
@@ -261,6 +304,12 @@ class SubscriptionViewRepository:
         )
         return list(rows.all())
 
+    async def record_newest(self, views: Collection[SubscriptionView]) -> None:
+        """A batch of snapshots in one statement: the newest of each subscription, and never
+        over a newer one already stored (`as_of`)."""
+        rows = [{c.name: getattr(view, c.name) for c in subscription_views.c} for view in views]
+        await upsert_newest(self.session, subscription_views, rows, "as_of")
+
     async def of_account(self, csn: str) -> list[SubscriptionView]:
         rows = await self.session.scalars(
             select(SubscriptionView).where(subscription_views.c.csn == csn)
@@ -292,6 +341,15 @@ class InvoiceViewRepository:
             select(InvoiceView).where(invoice_views.c.invoice_id == invoice_id)
         )
 
+    async def add_new(self, views: Collection[InvoiceView]) -> None:
+        """Invoices not known yet, in one statement; one already known is left as it is."""
+        if not views:
+            return
+        stmt = dialect_insert(self.session)(invoice_views).values(
+            [{c.name: getattr(view, c.name) for c in invoice_views.c} for view in views]
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["invoice_id"]))
+
     async def open_of_account(self, csn: str) -> list[InvoiceView]:
         rows = await self.session.scalars(
             select(InvoiceView).where(invoice_views.c.csn == csn, invoice_views.c.status == "open")
@@ -305,3 +363,15 @@ class InvoiceViewRepository:
             select(invoice_views.c.status).where(invoice_views.c.invoice_id == invoice_id)
         )
         return status if status in ("paid", "cancelled") else None
+
+    async def closed_of(self, invoice_ids: Collection[str]) -> dict[str, str]:
+        """`closed` for many invoices at once: only those paid or cancelled are in the answer."""
+        if not invoice_ids:
+            return {}
+        rows = await self.session.execute(
+            select(invoice_views.c.invoice_id, invoice_views.c.status).where(
+                invoice_views.c.invoice_id.in_(sorted(invoice_ids)),
+                invoice_views.c.status.in_(("paid", "cancelled")),
+            )
+        )
+        return {invoice_id: status for invoice_id, status in rows.all()}

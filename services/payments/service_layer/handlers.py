@@ -6,6 +6,7 @@ refunds are recorded as pending and sent by the processors in `processing`."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from services.payments.domain.model import (
     Charge,
@@ -39,28 +40,8 @@ async def on_invoice_issued(
     """Keep the invoice for upcoming payments (R-PAY-2); an automatic-collection invoice also
     gets a pending charge on its saved method."""
     if await uow.invoices.get(event.invoice_id) is None:
-        uow.invoices.add(
-            InvoiceView(
-                invoice_id=event.invoice_id,
-                csn=event.csn,
-                invoice_number=event.invoice_number,
-                currency=event.currency,
-                total=event.total,
-                amount_due=event.amount_due,
-                due_date=event.due_date,
-                collection=event.collection,
-                status="open" if event.amount_due > 0 else "paid",
-                renewal_keys=[
-                    renewal_key(line.subscription_id, line.period_start)
-                    for line in event.lines
-                    if line.subscription_id and line.period_start
-                ],
-                subscription_ids=sorted(
-                    {ln.subscription_id for ln in event.lines if ln.subscription_id}
-                ),
-            )
-        )
-    if event.collection != "automatic" or event.payment_method_id is None or event.amount_due <= 0:
+        uow.invoices.add(invoice_view_of(event))
+    if not collects_automatically(event) or event.payment_method_id is None:
         return
     if await uow.charges.get_by_idempotency_key(
         idempotency_key_for(event.invoice_id, FIRST_ATTEMPT)
@@ -74,20 +55,57 @@ async def on_invoice_issued(
     method = await uow.payment_methods.get(event.csn, event.payment_method_id)
     if method is not None and method.is_active and not method.recurring:
         return  # R-SUB-9: Alipay, konbini, bank transfer: the invoice waits for a manual payment
+    uow.charges.add(first_charge_of(event, event.payment_method_id, envelope, uow.clock.now()))
+
+
+def invoice_view_of(event: InvoiceIssued) -> InvoiceView:
+    """What upcoming payments (R-PAY-2) keep of an issued invoice."""
+    return InvoiceView(
+        invoice_id=event.invoice_id,
+        csn=event.csn,
+        invoice_number=event.invoice_number,
+        currency=event.currency,
+        total=event.total,
+        amount_due=event.amount_due,
+        due_date=event.due_date,
+        collection=event.collection,
+        status="open" if event.amount_due > 0 else "paid",
+        renewal_keys=[
+            renewal_key(line.subscription_id, line.period_start)
+            for line in event.lines
+            if line.subscription_id and line.period_start
+        ],
+        subscription_ids=sorted({ln.subscription_id for ln in event.lines if ln.subscription_id}),
+    )
+
+
+def collects_automatically(event: InvoiceIssued) -> bool:
+    """An invoice charged on its saved method without anyone paying it by hand."""
+    return (
+        event.collection == "automatic"
+        and event.payment_method_id is not None
+        and event.amount_due > 0
+    )
+
+
+def first_charge_of(
+    event: InvoiceIssued, payment_method_id: str, envelope: Envelope, now: datetime
+) -> Charge:
+    """The first attempt at charging an invoice that collects automatically (R-PAY-4)."""
     charge = Charge.for_invoice(
         csn=event.csn,
         invoice_id=event.invoice_id,
         attempt=FIRST_ATTEMPT,
         amount=event.amount_due,
         currency=event.currency,
-        payment_method_id=event.payment_method_id,
+        payment_method_id=payment_method_id,
         subscription_ids=[line.subscription_id for line in event.lines if line.subscription_id],
-        now=uow.clock.now(),
+        now=now,
         correlation_id=envelope.correlation_id,
         causation_id=str(envelope.event_id),
     )
     charge.traceparent = current_traceparent()  # the processor charges in this trace
-    uow.charges.add(charge)
+    return charge
 
 
 async def on_invoice_payment_requested(
@@ -160,21 +178,7 @@ async def on_subscription_changed(
     if view is not None and view.as_of > envelope.occurred_at:
         return
     if view is None:
-        view = SubscriptionView(
-            subscription_id=event.subscription_id,
-            csn=event.csn,
-            product_name=event.product_name,
-            status=event.status,
-            auto_renew=event.auto_renew,
-            collection=event.collection,
-            renewal_date=event.renewal_date,
-            renewal_amount=event.renewal_amount.amount,
-            currency=event.renewal_amount.currency,
-            payment_method_id=event.payment_method_id,
-            payment_error=event.payment_error,
-            as_of=envelope.occurred_at,
-        )
-        uow.subscriptions.add(view)
+        uow.subscriptions.add(subscription_view_of(event, envelope))
         return
     view.csn, view.product_name, view.status = event.csn, event.product_name, event.status
     view.auto_renew, view.collection = event.auto_renew, event.collection
@@ -182,6 +186,23 @@ async def on_subscription_changed(
     view.renewal_amount, view.currency = event.renewal_amount.amount, event.renewal_amount.currency
     view.payment_method_id, view.payment_error = event.payment_method_id, event.payment_error
     view.as_of = envelope.occurred_at
+
+
+def subscription_view_of(event: SubscriptionChanged, envelope: Envelope) -> SubscriptionView:
+    return SubscriptionView(
+        subscription_id=event.subscription_id,
+        csn=event.csn,
+        product_name=event.product_name,
+        status=event.status,
+        auto_renew=event.auto_renew,
+        collection=event.collection,
+        renewal_date=event.renewal_date,
+        renewal_amount=event.renewal_amount.amount,
+        currency=event.renewal_amount.currency,
+        payment_method_id=event.payment_method_id,
+        payment_error=event.payment_error,
+        as_of=envelope.occurred_at,
+    )
 
 
 async def on_credit_note_issued(

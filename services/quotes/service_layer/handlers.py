@@ -42,6 +42,7 @@ from services.quotes.domain.model import (
 )
 from services.quotes.domain.pricing import estimate_tax
 from services.quotes.service_layer.advice import withdraw_paid_elsewhere, withdraw_superseded
+from services.quotes.service_layer.projections import customer_row, subscription_row
 from services.quotes.service_layer.uow import QuotesUnitOfWork
 from shared.errors import NotFound
 from shared.events import (
@@ -83,15 +84,7 @@ async def record_subscription(
     event: SubscriptionChanged, envelope: Envelope, uow: QuotesUnitOfWork
 ) -> None:
     """Keep the newest snapshot of each subscription, for eligibility (R-QUO-5)."""
-    await uow.projections.record_subscription(
-        {
-            **event.model_dump(),
-            "unit_price": event.unit_price.amount,
-            "currency": event.unit_price.currency,
-            "renewal_amount": event.renewal_amount.amount,
-            "occurred_at": envelope.occurred_at,
-        }
-    )
+    await uow.projections.record_subscription(subscription_row(event, envelope))
     await withdraw_paid_elsewhere(event.subscription_id, uow)  # R-QUO-8
 
 
@@ -112,16 +105,7 @@ async def record_customer(
     event: CustomerChanged, envelope: Envelope, uow: QuotesUnitOfWork
 ) -> None:
     """Keep the newest billing address of each account, for the tax estimate (R-INV-5)."""
-    address = event.billing_address
-    await uow.projections.record_customer(
-        {
-            "csn": event.csn,
-            "company_name": event.company_name,
-            **address.model_dump(),
-            "net_terms_days": event.net_terms_days,
-            "occurred_at": envelope.occurred_at,
-        }
-    )
+    await uow.projections.record_customer(customer_row(event, envelope))
 
 
 # --- self-service and partner quotes -------------------------------------------------------
