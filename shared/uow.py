@@ -22,6 +22,7 @@ from shared.clock import Clock
 from shared.events import Envelope, EventData
 from shared.messaging.outbox import Outbox
 from shared.messaging.tables import MessagingTables
+from shared.observability.tracing import current_traceparent
 
 
 class UnitOfWork:
@@ -50,6 +51,9 @@ class UnitOfWork:
         self.tables = tables
         self.correlation_id = correlation_id
         self.causation_id = causation_id
+        # The W3C traceparent each consumed event of a batch arrived with, by event id (set by
+        # the batch consumer): what a set-based handler publishes continues its event's trace.
+        self.traceparents: dict[str, str | None] = {}
         self.session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -77,7 +81,10 @@ class UnitOfWork:
         the consumed event it follows from (set-based batch handlers handle many at once)."""
         if cause is not None:
             self.outbox.add(
-                event, correlation_id=cause.correlation_id, causation_id=str(cause.event_id)
+                event,
+                correlation_id=cause.correlation_id,
+                causation_id=str(cause.event_id),
+                traceparent=self.traceparent_of(cause),
             )
             return
         self.outbox.add(event, correlation_id=self.correlation_id, causation_id=self.causation_id)
@@ -97,6 +104,11 @@ class UnitOfWork:
 
     async def _publish_recorded(self) -> None:
         """Turn what aggregates recorded into outbox rows (AggregateUnitOfWork)."""
+
+    def traceparent_of(self, cause: Envelope) -> str | None:
+        """The trace an effect of `cause` continues: the one its record carried (a batch),
+        else the current span's."""
+        return self.traceparents.get(str(cause.event_id)) or current_traceparent()
 
     def publish_caused_by(self, event: EventData, cause: Envelope) -> None:
         """Record an event caused by one event of a batch (set-based handlers): its row carries

@@ -160,6 +160,7 @@ async def _run_handlers(
 ) -> None:
     if route.batch_fn is not None:
         if handled:
+            uow.traceparents = {str(env.event_id): traceparent_of(rec) for rec, env, _ in handled}
             await route.batch_fn([(event, envelope) for _, envelope, event in handled], uow)
         return
     assert route.handler is not None

@@ -50,6 +50,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     correlation_id: str | None
     causation_id: str | None
+    traceparents: dict[str, str | None]  # by event id, for set-based handlers
 
     async def __aenter__(self) -> Self: ...
 

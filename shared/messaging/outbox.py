@@ -52,6 +52,7 @@ class Outbox:
         correlation_id: str | None,
         causation_id: str | None,
         topic: str | None = None,
+        traceparent: str | None = None,
     ) -> Envelope:
         envelope = build_envelope(
             event,
@@ -60,11 +61,14 @@ class Outbox:
             correlation_id=correlation_id,
             causation_id=causation_id,
         )
-        self.add_envelope(envelope, topic=topic or event.topic)
+        self.add_envelope(envelope, topic=topic or event.topic, traceparent=traceparent)
         return envelope
 
-    def add_envelope(self, envelope: Envelope, *, topic: str) -> None:
-        self._pending.append((envelope, topic, current_traceparent()))
+    def add_envelope(
+        self, envelope: Envelope, *, topic: str, traceparent: str | None = None
+    ) -> None:
+        """`traceparent`: the trace the row continues (a batch's event's); else the current span's."""
+        self._pending.append((envelope, topic, traceparent or current_traceparent()))
 
     async def flush(self) -> int:
         """Write pending events as outbox rows (called by the unit of work before commit);

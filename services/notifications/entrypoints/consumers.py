@@ -18,7 +18,7 @@ from shared.messaging.consumer import EventConsumer
 def register(consumer: EventConsumer) -> None:
     consumer.on(AccountContactsChanged)(handlers.record_contacts)
     consumer.on(CustomerChanged)(handlers.record_customer)
-    consumer.on(SubscriptionChanged)(handlers.record_subscription)
+    consumer.on_batch(SubscriptionChanged)(handlers.record_subscriptions)  # newest per key
     consumer.on(PaymentMethodChanged)(handlers.record_payment_method)
     consumer.on(QuoteSent)(handlers.quote_sent)
     consumer.on(InvoiceIssued)(handlers.order_confirmation)

@@ -3,7 +3,7 @@ One topic per subscriber function (the Tansu broker needs it)."""
 
 from __future__ import annotations
 
-from services.payments.service_layer import handlers
+from services.payments.service_layer import batches, handlers
 from shared.events import (
     CreditNoteIssued,
     InvoiceCancelled,
@@ -16,9 +16,9 @@ from shared.messaging.consumer import EventConsumer
 
 
 def register(consumer: EventConsumer) -> None:
-    consumer.on(InvoiceIssued)(handlers.on_invoice_issued)
+    consumer.on_batch(InvoiceIssued)(batches.on_invoice_issued_batch)  # set-based (issue 13)
     consumer.on(InvoicePaymentRequested)(handlers.on_invoice_payment_requested)
     consumer.on(InvoicePaid)(handlers.on_invoice_paid)
     consumer.on(InvoiceCancelled)(handlers.on_invoice_cancelled)
     consumer.on(CreditNoteIssued)(handlers.on_credit_note_issued)
-    consumer.on(SubscriptionChanged)(handlers.on_subscription_changed)
+    consumer.on_batch(SubscriptionChanged)(batches.on_subscription_changed_batch)

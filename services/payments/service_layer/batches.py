@@ -63,6 +63,7 @@ async def on_invoice_issued_batch(
         if method is not None and method.csn == event.csn and method.is_active:
             if not method.recurring:
                 continue  # R-SUB-9: the invoice waits for a manual payment
-        new.append(first_charge_of(event, method_id, envelope, uow.clock.now()))
+        now, trace = uow.clock.now(), uow.traceparent_of(envelope)
+        new.append(first_charge_of(event, method_id, envelope, now, trace))
         charged.add(key)
     await uow.charges.add_many(new)

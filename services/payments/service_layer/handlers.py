@@ -55,7 +55,11 @@ async def on_invoice_issued(
     method = await uow.payment_methods.get(event.csn, event.payment_method_id)
     if method is not None and method.is_active and not method.recurring:
         return  # R-SUB-9: Alipay, konbini, bank transfer: the invoice waits for a manual payment
-    uow.charges.add(first_charge_of(event, event.payment_method_id, envelope, uow.clock.now()))
+    uow.charges.add(
+        first_charge_of(
+            event, event.payment_method_id, envelope, uow.clock.now(), uow.traceparent_of(envelope)
+        )
+    )
 
 
 def invoice_view_of(event: InvoiceIssued) -> InvoiceView:
@@ -89,7 +93,11 @@ def collects_automatically(event: InvoiceIssued) -> bool:
 
 
 def first_charge_of(
-    event: InvoiceIssued, payment_method_id: str, envelope: Envelope, now: datetime
+    event: InvoiceIssued,
+    payment_method_id: str,
+    envelope: Envelope,
+    now: datetime,
+    traceparent: str | None,
 ) -> Charge:
     """The first attempt at charging an invoice that collects automatically (R-PAY-4)."""
     charge = Charge.for_invoice(
@@ -104,7 +112,7 @@ def first_charge_of(
         correlation_id=envelope.correlation_id,
         causation_id=str(envelope.event_id),
     )
-    charge.traceparent = current_traceparent()  # the processor charges in this trace
+    charge.traceparent = traceparent  # the processor charges in the invoice's trace
     return charge
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from services.quotes.service_layer import handlers
+from services.quotes.service_layer import handlers, projections
 from shared.events import AccountContactsChanged, CustomerChanged, SubscriptionChanged
 from shared.messaging.consumer import EventConsumer
 
 
 def register(consumer: EventConsumer) -> None:
-    consumer.on(SubscriptionChanged)(handlers.record_subscription)
-    consumer.on(CustomerChanged)(handlers.record_customer)
+    consumer.on_batch(SubscriptionChanged)(projections.record_subscriptions)  # newest per key
+    consumer.on_batch(CustomerChanged)(projections.record_customers)
     consumer.on(AccountContactsChanged)(handlers.record_account_contacts)
