@@ -298,10 +298,10 @@ def main() -> None:
         "--unanswered", type=float, default=20, help="RENEWAL_UNANSWERED_SECONDS for this run"
     )
     parser.add_argument(
-        "--session-ms", type=int, default=6000, help="CONSUMER_SESSION_TIMEOUT_MS for this run"
+        "--session-ms", type=int, help="CONSUMER_SESSION_TIMEOUT_MS (default: the broker's)"
     )
     parser.add_argument(
-        "--heartbeat-ms", type=int, default=2000, help="CONSUMER_HEARTBEAT_INTERVAL_MS"
+        "--heartbeat-ms", type=int, help="CONSUMER_HEARTBEAT_INTERVAL_MS (default: the broker's)"
     )
     parser.add_argument(
         "--pg-down",
@@ -329,8 +329,16 @@ def main() -> None:
                     "RENEWAL_RECONCILE_SECONDS": "2",
                     "RENEWAL_UNANSWERED_SECONDS": str(args.unanswered),
                     "KAFKA_TOPIC_PARTITIONS": str(partitions),
-                    "CONSUMER_SESSION_TIMEOUT_MS": str(args.session_ms),
-                    "CONSUMER_HEARTBEAT_INTERVAL_MS": str(args.heartbeat_ms),
+                    **(
+                        {"CONSUMER_SESSION_TIMEOUT_MS": str(args.session_ms)}
+                        if args.session_ms
+                        else {}
+                    ),
+                    **(
+                        {"CONSUMER_HEARTBEAT_INTERVAL_MS": str(args.heartbeat_ms)}
+                        if args.heartbeat_ms
+                        else {}
+                    ),
                     # Bytecode compiled once and kept, as in the image (UV_COMPILE_BYTECODE):
                     # a restart that compiles every module again takes ~5 s more CPU.
                     "PYTHONDONTWRITEBYTECODE": "",
