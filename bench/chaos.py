@@ -310,9 +310,18 @@ def main() -> None:
         help="seconds PostgreSQL stays stopped (0: pg_ctlcluster restart); it is shared: "
         "only where no one else's tests use it",
     )
+    parser.add_argument(
+        "--durable",
+        metavar="URL",
+        help="the broker's storage engine instead of memory://, e.g. s3://tansu/ with AWS_ENDPOINT "
+        "etc. set for an S3-compatible store (docs/operations.md, Broker storage)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-chaos-"))
-    broker = TansuBroker(log_path=work / "broker.log").start()
+    broker = TansuBroker(log_path=work / "broker.log")
+    if args.durable:
+        broker.storage_engine = args.durable
+    broker.start()
     partitions = 6
     try:
         with test_databases(list(SERVICE_NAMES), work / "sqlite") as urls:
