@@ -21,7 +21,7 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-.venv/.synced: $(UV) pyproject.toml uv.lock
+.venv/.synced: $(UV) pyproject.toml uv.lock Makefile  # Makefile: its bytecode step reaches existing venvs
 	$(UV) sync --frozen
 	.venv/bin/python -m compileall -q -j 0 services shared deploy bench
 	touch $@
