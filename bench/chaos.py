@@ -298,10 +298,10 @@ def main() -> None:
         "--unanswered", type=float, default=20, help="RENEWAL_UNANSWERED_SECONDS for this run"
     )
     parser.add_argument(
-        "--session-ms", type=int, default=6000, help="CONSUMER_SESSION_TIMEOUT_MS for this run"
+        "--session-ms", type=int, help="CONSUMER_SESSION_TIMEOUT_MS (default: the broker's)"
     )
     parser.add_argument(
-        "--heartbeat-ms", type=int, default=2000, help="CONSUMER_HEARTBEAT_INTERVAL_MS"
+        "--heartbeat-ms", type=int, help="CONSUMER_HEARTBEAT_INTERVAL_MS (default: the broker's)"
     )
     parser.add_argument(
         "--pg-down",
@@ -310,9 +310,18 @@ def main() -> None:
         help="seconds PostgreSQL stays stopped (0: pg_ctlcluster restart); it is shared: "
         "only where no one else's tests use it",
     )
+    parser.add_argument(
+        "--durable",
+        metavar="URL",
+        help="the broker's storage engine instead of memory://, e.g. s3://tansu/ with AWS_ENDPOINT "
+        "etc. set for an S3-compatible store (docs/operations.md, Broker storage)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-chaos-"))
-    broker = TansuBroker(log_path=work / "broker.log").start()
+    broker = TansuBroker(log_path=work / "broker.log")
+    if args.durable:
+        broker.storage_engine = args.durable
+    broker.start()
     partitions = 6
     try:
         with test_databases(list(SERVICE_NAMES), work / "sqlite") as urls:
@@ -329,8 +338,16 @@ def main() -> None:
                     "RENEWAL_RECONCILE_SECONDS": "2",
                     "RENEWAL_UNANSWERED_SECONDS": str(args.unanswered),
                     "KAFKA_TOPIC_PARTITIONS": str(partitions),
-                    "CONSUMER_SESSION_TIMEOUT_MS": str(args.session_ms),
-                    "CONSUMER_HEARTBEAT_INTERVAL_MS": str(args.heartbeat_ms),
+                    **(
+                        {"CONSUMER_SESSION_TIMEOUT_MS": str(args.session_ms)}
+                        if args.session_ms
+                        else {}
+                    ),
+                    **(
+                        {"CONSUMER_HEARTBEAT_INTERVAL_MS": str(args.heartbeat_ms)}
+                        if args.heartbeat_ms
+                        else {}
+                    ),
                     # Bytecode compiled once and kept, as in the image (UV_COMPILE_BYTECODE):
                     # a restart that compiles every module again takes ~5 s more CPU.
                     "PYTHONDONTWRITEBYTECODE": "",

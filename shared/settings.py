@@ -39,7 +39,8 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     # A killed replica's partitions move to the others once its session expires: 6 s is the
-    # smallest session a Kafka broker accepts by default (group.min.session.timeout.ms).
+    # smallest session a Kafka broker accepts by default (group.min.session.timeout.ms). Stacks
+    # on the embedded Tansu broker use 3 s / 1 s (shared/infra/kafka.py, issue 16).
     consumer_session_timeout_ms: int = Field(default=6_000, ge=1_000, le=300_000)
     # How long the broker may hold an empty fetch: each subscriber sends one fetch per wait at
     # rest, so a short wait costs CPU in every process (and in the broker); aiokafka's 500 ms.

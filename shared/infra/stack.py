@@ -17,7 +17,7 @@ import httpx
 
 from shared.infra import postgres
 from shared.infra.directory import publish_demo_contacts
-from shared.infra.kafka import TansuBroker, free_port
+from shared.infra.kafka import TansuBroker, consumer_settings_for, free_port
 from shared.infra.smtp_sink import smtp_sink
 
 SERVICE_NAMES = ("subscriptions", "quotes", "invoicing", "payments", "notifications")
@@ -89,6 +89,7 @@ class Stack:
             "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": str(self.ports[name]),
             "PYTHONUNBUFFERED": "1",
+            **consumer_settings_for(self.bootstrap_servers),  # the embedded broker's, if it is
             **self.env,
         }
         if name == "gateway":
