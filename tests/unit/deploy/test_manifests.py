@@ -73,6 +73,8 @@ def consumer_groups(service: str) -> set[str]:
             topics.append(contract.topic)
             return lambda handler: handler
 
+        on_batch = on  # a set-based handler joins its topic's group the same way
+
     importlib.import_module(f"services.{service}.entrypoints.consumers").register(Recorder())
     return {f"{service}.{topic}" for topic in topics}
 
