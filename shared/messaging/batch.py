@@ -162,6 +162,9 @@ async def _run_handlers(
         if handled:
             uow.traceparents = {str(env.event_id): traceparent_of(rec) for rec, env, _ in handled}
             await route.batch_fn([(event, envelope) for _, envelope, event in handled], uow)
+            for record, envelope, _ in handled:  # one line per event, as one by one
+                with consuming(consumer.group_id, record, in_batch=len(handled)):
+                    bind_event(envelope)
         return
     assert route.handler is not None
     for record, envelope, event in handled:

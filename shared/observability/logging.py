@@ -121,9 +121,10 @@ def configure_logging(
 
 
 @contextlib.contextmanager
-def consuming(consumer_group: str, record: Any) -> Iterator[None]:
+def consuming(consumer_group: str, record: Any, *, in_batch: int = 0) -> Iterator[None]:
     """Log fields of one consumed Kafka record for everything logged while it is handled;
-    one line when it is done."""
+    one line when it is done. `in_batch`: handled with the others of a batch of that size by a
+    set-based handler (the line then says so instead of a time of its own)."""
     saved = get_contextvars()
     bind_contextvars(
         consumer_group=consumer_group,
@@ -134,7 +135,12 @@ def consuming(consumer_group: str, record: Any) -> Iterator[None]:
     started = time.perf_counter()
     try:
         yield
-        consumer_log.info("message processed in %.1f ms", (time.perf_counter() - started) * 1000)
+        if in_batch:
+            consumer_log.info("message processed in a batch of %d", in_batch)
+        else:
+            consumer_log.info(
+                "message processed in %.1f ms", (time.perf_counter() - started) * 1000
+            )
     finally:
         clear_contextvars()
         bind_contextvars(**saved)
