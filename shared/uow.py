@@ -110,11 +110,6 @@ class UnitOfWork:
         else the current span's."""
         return self.traceparents.get(str(cause.event_id)) or current_traceparent()
 
-    def publish_caused_by(self, event: EventData, cause: Envelope) -> None:
-        """Record an event caused by one event of a batch (set-based handlers): its row carries
-        that event's correlation id and the event's id as causation."""
-        self.publish(event, cause=cause)
-
     async def commit(self) -> None:
         written = await self.outbox.flush()
         if written and self.notify_channel:  # delivered to listeners when the commit succeeds

@@ -54,9 +54,9 @@ async def issue_renewal_invoices(items: RenewalsAsked, uow: InvoicingUnitOfWork)
     for index, ((event, envelope), billing) in enumerate(zip(items, plan, strict=True)):
         if billing.issue:
             invoice = issued[index][0]
-            uow.publish_caused_by(invoice_issued(invoice), envelope)
+            uow.publish(invoice_issued(invoice), cause=envelope)
             if invoice.status == InvoiceStatus.PAID:  # nothing to pay: completes now
-                uow.publish_caused_by(invoice_paid(invoice), envelope)
+                uow.publish(invoice_paid(invoice), cause=envelope)
             continue
         said_again = list(billing.already_billed)
         if billing.issued_by_request is not None:
@@ -65,7 +65,7 @@ async def issue_renewal_invoices(items: RenewalsAsked, uow: InvoicingUnitOfWork)
             log.info("renewal %s is already billed; no automatic order", event.renewal_id)
         for invoice in said_again:  # asked again (reconciliation): where it stands
             for news in announcement(invoice):
-                uow.publish_caused_by(news, envelope)
+                uow.publish(news, cause=envelope)
 
 
 async def _issue(
@@ -134,9 +134,9 @@ async def apply_payments(
         if outcome.applied:
             changed[invoice.id] = invoice
         if outcome.paid_in_full:
-            uow.publish_caused_by(invoice_paid(invoice), envelope)
+            uow.publish(invoice_paid(invoice), cause=envelope)
         if outcome.excess:
             note = await credit_overpayment(invoice, event.charge_id, outcome.excess, uow)
             if note is not None:
-                uow.publish_caused_by(credit_note_issued(note), envelope)
+                uow.publish(credit_note_issued(note), cause=envelope)
     await uow.rows.save_payments(list(changed.values()), applied, list(answered.values()))

@@ -46,5 +46,5 @@ async def complete_renewals(
         for aggregate, recorded in in_publishing_order(collected):
             method = methods.get(getattr(aggregate, "payment_method_id", None) or "")
             for news in outgoing(aggregate, recorded, method):
-                uow.publish_caused_by(news, envelope)
+                uow.publish(news, cause=envelope)
     await uow.rows.save(loaded.changed())
