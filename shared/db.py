@@ -40,8 +40,11 @@ def create_engine(database_url: str, pool_size: int = 10, max_overflow: int = 10
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # WAL persists in the file: switching again needs SQLite's exclusive lock, which a
+            # busy peer (another pool connection, another replica) answers with "locked".
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
             dbapi_conn.isolation_level = None  # the driver's own BEGIN comes too late: see below

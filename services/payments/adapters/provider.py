@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -156,17 +157,29 @@ class SandboxProvider:
     def __init__(self, ledger_path: str | Path) -> None:
         self.ledger_path = Path(ledger_path)
         self._ready = False
+        self._setup = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
         if not self._ready:
-            self.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+            # Charges run in several threads at once: the first ones must not all switch the
+            # journal mode together (SQLite answers "database is locked" to the losers).
+            with self._setup:
+                if not self._ready:
+                    self._create_ledger()
+                    self._ready = True
         conn = sqlite3.connect(self.ledger_path, timeout=30, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        if not self._ready:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            self._ready = True
         return conn
+
+    def _create_ledger(self) -> None:
+        self.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.ledger_path, timeout=30, isolation_level=None)
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")  # once per file; it persists
+            conn.executescript(_SCHEMA)
+        finally:
+            conn.close()
 
     def _charge_sync(
         self, idempotency_key: str, token: str, amount: int, currency: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,18 @@ async def test_a_declined_charge_cannot_be_refunded(provider: SandboxProvider) -
         currency="EUR",
     )
     assert result.failure_code == "charge_not_refundable"
+
+
+async def test_a_new_ledger_charged_from_many_threads_at_once_answers_every_charge(
+    tmp_path: Path,
+) -> None:
+    # The charge processor asks up to 16 charges at once, each in a thread: the first ones
+    # create the ledger file together. Seen in CI: one of them got "database is locked".
+    for attempt in range(20):
+        fresh = SandboxProvider(tmp_path / f"psp-{attempt}" / "ledger.db")
+        results = await asyncio.gather(
+            *(_charge(fresh, "tok_visa", key=f"invoice:inv-{n}:attempt:1") for n in range(32))
+        )
+
+        assert [r.status for r in results] == ["succeeded"] * 32
+        assert len(await fresh.ledger_entries()) == 32
