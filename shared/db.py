@@ -43,7 +43,8 @@ def create_engine(database_url: str, pool_size: int = 10, max_overflow: int = 10
             cur.execute("PRAGMA busy_timeout=30000")
             # WAL persists in the file: switching again needs SQLite's exclusive lock, which a
             # busy peer (another pool connection, another replica) answers with "locked".
-            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cur.execute("PRAGMA journal_mode")
+            if cur.fetchone()[0] != "wal":
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()

@@ -1,8 +1,9 @@
 """Outbox relay: publishes unsent outbox rows to Kafka in id order, marks them sent once the
 broker confirmed, and retries (with back-off) for as long as the broker is unreachable.
 
-One relay at a time per database holds a PostgreSQL advisory lock, so that N replicas of a
-service never reorder the events of one key.
+One relay at a time per database publishes, so that N replicas of a service never reorder the
+events of one key nor send one row twice: a PostgreSQL advisory lock, or on SQLite an exclusive
+`flock` on a file beside the database (replicas sharing a SQLite file run on one machine).
 
 The relay sleeps until woken: by a commit of its own process (`wake()`, called by the unit of
 work), and on PostgreSQL by a commit of any replica (the unit of work sends `NOTIFY
@@ -15,8 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +67,8 @@ class OutboxRelay:
         self.published_total = 0
         self.connected = False
         self.channel = notify_channel(service_name)
-        # LISTEN where replicas share the database (PostgreSQL); a SQLite file has one process.
+        # LISTEN where replicas share the database over the network (PostgreSQL); SQLite
+        # replicas find each other's rows by the fallback poll.
         self.listen = listen and engine.dialect.name == "postgresql"
         self.listening = False
 
@@ -143,10 +148,34 @@ class OutboxRelay:
         got = await conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self.lock_id})
         return bool(got)
 
+    @contextlib.contextmanager
+    def _sqlite_turn(self) -> Iterator[bool]:
+        """On SQLite, whether this relay has the file's relay lock (held until the batch is
+        marked sent); always true elsewhere and for an in-memory database."""
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:":
+            yield True
+            return
+        fd = os.open(f"{database}.relay-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False  # another replica's relay is publishing this file's rows
+                return
+            yield True
+        finally:
+            os.close(fd)  # releases the lock
+
     async def publish_batch(self) -> int:
         """Publish one batch; returns how many rows were confirmed by the broker."""
+        with self._sqlite_turn() as my_turn:
+            return await self._publish_batch() if my_turn else 0
+
+    async def _publish_batch(self) -> int:
         table = self.table
-        # One relay per SQLite file: its statements need not hold the write lock meanwhile.
+        # On SQLite the relay lock above keeps other relays out: the statements need not hold
+        # SQLite's one write lock while the broker confirms.
         engine = self.engine.execution_options(**{SQLITE_AUTOCOMMIT: True})
         async with engine.begin() as conn:
             if not await self._take_lock(conn):
