@@ -87,7 +87,8 @@ started it; `causation_id` is the `event_id` that caused this one.
 
 **How our own consumers deliver: in batches.** Each subscriber (`shared/messaging/`) takes
 what one poll returns (at most `CONSUMER_BATCH_MAX_RECORDS`, default 200, waiting at most
-`CONSUMER_BATCH_WAIT_MS`, default 50 ms, for a first record), possibly from several partitions:
+`CONSUMER_BATCH_WAIT_MS`, default 1 s, for a first record, and returning as soon as
+one is there), possibly from several partitions:
 
 1. parses every record (one that is not a valid envelope of the topic's contract is parked,
    once: its key in processed_events is made of its place and its bytes);

@@ -47,10 +47,10 @@ class ServiceSettings(BaseSettings):
     consumer_fetch_max_wait_ms: int = Field(default=500, ge=10, le=10_000)
     consumer_heartbeat_interval_ms: int = Field(default=2_000, ge=100, le=60_000)
     # Batch consumers (shared/messaging/batch.py): at most this many records per poll, handled
-    # in one transaction; the poll waits at most consumer_batch_wait_ms for a first record
-    # (faststream sleeps as long again after an empty poll: keep it short).
+    # in one transaction; a poll returns as soon as a record is there, and at rest after
+    # consumer_batch_wait_ms (each empty poll is one wake-up of an idle process).
     consumer_batch_max_records: int = Field(default=200, ge=1, le=5_000)
-    consumer_batch_wait_ms: int = Field(default=50, ge=1, le=5_000)
+    consumer_batch_wait_ms: int = Field(default=1_000, ge=1, le=5_000)
     idempotency_ttl_hours: float = Field(
         default=24, ge=24, le=24 * 30, description="How long an Idempotency-Key is kept"
     )

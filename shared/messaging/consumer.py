@@ -19,7 +19,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from types import TracebackType
+from itertools import chain
+from types import MethodType, TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from faststream import AckPolicy
@@ -124,7 +125,7 @@ class EventConsumer:
         retry_delay_seconds: float = 0.2,
         group_settings: dict[str, Any] | None = None,
         batch_max_records: int = 200,
-        batch_wait_ms: int = 50,
+        batch_wait_ms: int = 1_000,
     ) -> None:
         self.broker = broker
         self.uow_factory = uow_factory
@@ -193,14 +194,16 @@ class EventConsumer:
             # partition's offset after the database commit, or seeks every partition back.
             await consume_batch(self, route, msg.raw_message, msg.consumer)
 
-        self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             route.contract.topic,
             batch=True,
             max_records=self.batch_max_records,
             batch_timeout_ms=self.batch_wait_ms,
             ack_policy=AckPolicy.MANUAL,
             **self._subscriber_settings(route.contract, doc),
-        )(_consume)
+        )
+        subscriber(_consume)
+        subscriber.get_msg = MethodType(_poll_batch, subscriber)  # type: ignore[method-assign]
 
     async def process(
         self, contract: type[E], handler: Handler[E, Any], raw: bytes, record: Any = None
@@ -316,3 +319,20 @@ class Route:
             await fn([(event, envelope)], uow)
 
         return single
+
+
+async def _poll_batch(subscriber: Any, consumer: Any) -> tuple[Any, ...]:
+    """One poll of a batch subscriber: what the consumer has fetched, waiting at most
+    `batch_timeout_ms` for a first record. `getmany` returns as soon as a record arrives, so
+    the wait adds no latency. faststream's own poll sleeps as long again after an empty one:
+    that sleep delays the next record, and with a short wait it wakes every idle consumer
+    ten times a second (measured: invoicing and notifications above 2 % of a core at rest)."""
+    started = asyncio.get_running_loop().time()
+    records = await consumer.getmany(
+        timeout_ms=subscriber.batch_timeout_ms, max_records=subscriber.max_records
+    )
+    if not records:
+        if asyncio.get_running_loop().time() - started < 0.05:
+            await asyncio.sleep(0.05)  # returned at once with nothing (stopping): do not spin
+        return ()
+    return tuple(chain(*records.values()))
