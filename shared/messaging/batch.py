@@ -41,7 +41,7 @@ from shared.messaging.consumer import (
 from shared.messaging.transient import is_transient
 from shared.observability.logging import bind_event, consuming, consuming_batch
 from shared.observability.metrics import event_handled, message_parked
-from shared.observability.tracing import resumed
+from shared.observability.tracing import resumed, resumed_each
 
 log = logging.getLogger(__name__)
 
@@ -160,17 +160,30 @@ async def _run_handlers(
 ) -> None:
     if route.batch_fn is not None:
         if handled:
-            uow.traceparents = {str(env.event_id): traceparent_of(rec) for rec, env, _ in handled}
-            await route.batch_fn([(event, envelope) for _, envelope, event in handled], uow)
-            for record, envelope, _ in handled:  # one line per event, as one by one
-                with consuming(consumer.group_id, record, in_batch=len(handled)):
-                    bind_event(envelope)
+            # A span per event in its own trace, as one by one: what the handler publishes for
+            # an event continues that span, and the event's log line names its trace.
+            with resumed_each(
+                [traceparent_of(record) for record, _, _ in handled],
+                f"{route.contract.topic} process",
+                **{"messaging.batch.message_count": len(handled)},
+            ) as spans:
+                uow.traceparents = {
+                    str(envelope.event_id): span.traceparent
+                    for (_, envelope, _), span in zip(handled, spans, strict=True)
+                }
+                await route.batch_fn([(event, envelope) for _, envelope, event in handled], uow)
+                for (record, envelope, _), span in zip(handled, spans, strict=True):
+                    with (
+                        span.current(),
+                        consuming(consumer.group_id, record, in_batch=len(handled)),
+                    ):
+                        bind_event(envelope)  # one line per event, as one by one
         return
     assert route.handler is not None
     for record, envelope, event in handled:
-        with (
-            consuming(consumer.group_id, record),
+        with (  # the span first: the line `consuming` writes at the end is in its trace
             resumed(traceparent_of(record), f"{route.contract.topic} process"),
+            consuming(consumer.group_id, record),
         ):
             bind_event(envelope)
             async with uow.for_event(envelope):
@@ -180,15 +193,18 @@ async def _run_handlers(
 async def _one_by_one(consumer: EventConsumer, route: Route, parsed: list[Parsed]) -> None:
     handler = route.one_by_one()
     for record, envelope, event in parsed:
-        with consuming(consumer.group_id, record):
-            if envelope is None:
+        if envelope is None:
+            with consuming(consumer.group_id, record):
                 await _park_malformed_once(consumer, route, (record, None, event))
-                continue
-            assert isinstance(event, EventData)
-            with resumed(traceparent_of(record), f"{route.contract.topic} process"):
-                await consumer.process_parsed(
-                    route.contract, handler, record.value, record, envelope, event
-                )
+            continue
+        assert isinstance(event, EventData)
+        with (
+            resumed(traceparent_of(record), f"{route.contract.topic} process"),
+            consuming(consumer.group_id, record),
+        ):
+            await consumer.process_parsed(
+                route.contract, handler, record.value, record, envelope, event
+            )
 
 
 async def _park_malformed_once(consumer: EventConsumer, route: Route, item: Parsed) -> None:

@@ -1,13 +1,14 @@
 """OpenTelemetry traces, off by default: one trace from a gateway request through every service
 and topic it causes. An outbox would break the chain (the event leaves after the request
 ended), so the W3C `traceparent` of the span that wrote an outbox row is kept in the row and
-put back as a Kafka header by the relay; faststream's telemetry middleware continues it in
-the consumer, whose own outbox rows carry it on.
+put back as a Kafka header by the relay; the consumer continues it in a `<topic> process` span
+per event (a set-based batch handler too: `resumed_each`), whose own outbox rows carry it on.
 
 Configured by the standard variables: `OTEL_TRACES_EXPORTER=otlp` (and
 `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, ...) turns it on,
 `console` prints spans; `jsonl` (ours, for tests) appends one JSON object a span to
-`OTEL_TRACES_FILE`. Unset, `none` or `OTEL_SDK_DISABLED=true`: no spans, no cost.
+`OTEL_TRACES_FILE` (`{service}` in it becomes the process's service name: one setting for a
+whole stack, a file per process). Unset, `none` or `OTEL_SDK_DISABLED=true`: no spans, no cost.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def setup_tracing(service: str) -> bool:
         elif name == "console":
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
         elif name == "jsonl":
-            path = Path(os.environ.get("OTEL_TRACES_FILE", f"var/traces/{service}.jsonl"))
+            file = os.environ.get("OTEL_TRACES_FILE") or "var/traces/{service}.jsonl"
+            path = Path(file.replace("{service}", service))
             provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(path)))
         elif name and name != "none":
             log.warning("OTEL_TRACES_EXPORTER %r is not supported here; ignored", name)
@@ -161,6 +163,60 @@ def resumed(traceparent: str | None, name: str, **attributes: Any) -> Iterator[N
         name, context=parent, kind=trace.SpanKind.INTERNAL, attributes=attributes or None
     ):
         yield
+
+
+class EventSpan:
+    """One event's span in a set-based batch (`resumed_each`)."""
+
+    def __init__(self, span: Any, stored: str | None) -> None:
+        self.span = span
+        # What the event's effects continue: its span's traceparent (tracing off: the stored
+        # one, which the no-op span carries); None when the record came without one.
+        carrier: dict[str, str] = {}
+        if stored:
+            _PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
+        self.traceparent = carrier.get(TRACEPARENT) or stored
+
+    @contextlib.contextmanager
+    def current(self) -> Iterator[None]:
+        """The event's span is the current one (its log line names its trace)."""
+        if self.span is None:
+            yield
+            return
+        with trace.use_span(self.span, end_on_exit=False):
+            yield
+
+
+@contextlib.contextmanager
+def resumed_each(
+    traceparents: Sequence[str | None], name: str, **attributes: Any
+) -> Iterator[list[EventSpan]]:
+    """A set-based handler handles a batch's events together, each from a trace of its own:
+    one span per event, in its trace, covering the whole batch (`resumed` cannot: only one span
+    is current at a time). Without them a consumer of a batch would be missing from the
+    traces, its effects hanging under the producer's relay span."""
+    events: list[EventSpan] = []
+    for stored in traceparents:
+        if not stored:
+            events.append(EventSpan(None, None))
+            continue
+        parent = _PROPAGATOR.extract({TRACEPARENT: stored})
+        span = _tracer.start_span(
+            name, context=parent, kind=trace.SpanKind.INTERNAL, attributes=attributes or None
+        )
+        events.append(EventSpan(span, stored))
+    try:
+        yield events
+    except BaseException as exc:
+        for event in events:
+            if event.span is not None:
+                event.span.record_exception(exc)
+                event.span.set_status(trace.Status(trace.StatusCode.ERROR))
+        raise
+    finally:
+        for event in events:
+            if event.span is not None:
+                event.span.end()
 
 
 @contextlib.contextmanager

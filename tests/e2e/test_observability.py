@@ -16,7 +16,13 @@ import httpx
 
 from shared.infra.stack import SERVICE_NAMES, Stack
 from tests.e2e.gateway_tools import bearer, extra_gateway
-from tests.e2e.observability_support import sample, scrape
+from tests.e2e.observability_support import (
+    json_lines,
+    sample,
+    scrape,
+    spans,
+    written_since_start,
+)
 from tests.kafka_tools import eventually, read_topic
 
 PROBE_ACCOUNT, PROBE_SUBSCRIPTION = "5100000009", "sub-gwp-probe"
@@ -31,17 +37,6 @@ async def toggle_auto_renew(gateway: httpx.AsyncClient, headers: dict[str, str])
         f"{path}/auto-renew", json={"auto_renew": not current}, headers={**GINA, **headers}
     )
     assert resp.status_code == 200, resp.text
-
-
-def written_since_start(stack: Stack, name: str) -> list[str]:
-    """The lines a stack process wrote since it started (its log is appended across runs)."""
-    with (stack.log_dir / f"{name}.log").open("rb") as log:
-        log.seek(stack.log_offsets.get(name, 0))
-        return log.read().decode(errors="replace").splitlines()
-
-
-def json_lines(stack: Stack, name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in written_since_start(stack, name) if line.startswith("{")]
 
 
 async def test_every_process_serves_metrics_and_the_gateway_does_not_forward_them(
@@ -116,12 +111,6 @@ def traced_replica(stack: Stack, name: str, env: dict[str, str]) -> Iterator[str
         yield stack.url(replica)
     finally:
         stack.stop_replica(replica)
-
-
-def spans(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 async def test_a_gateway_requests_trace_reaches_the_kafka_headers_of_the_events_it_caused(

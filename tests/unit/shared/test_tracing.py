@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
@@ -15,6 +16,7 @@ from shared.observability.tracing import (
     JsonLinesSpanExporter,
     current_traceparent,
     relaying,
+    resumed_each,
     tracing_enabled,
 )
 
@@ -95,3 +97,20 @@ def test_a_sql_statement_outside_any_span_starts_no_trace_but_one_inside_a_reque
             pass
     names = [json.loads(line)["name"] for line in (tmp_path / "t.jsonl").read_text().splitlines()]
     assert names == ["SELECT", "GET /v1/invoices"]
+
+
+def test_each_event_of_a_set_based_batch_is_handled_in_its_own_trace() -> None:
+    """One span per event, in the trace its record carried: what the handler publishes for an
+    event continues it, and its log line is in it; a record without a traceparent gets none."""
+    other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    with resumed_each([STORED, None, other], "invoice-paid process") as events:
+        kept = [e.traceparent for e in events]
+        for event, stored in ((events[0], STORED), (events[2], other)):
+            with event.current():
+                current = trace.get_current_span().get_span_context()
+            assert format(current.trace_id, "032x") == stored.split("-")[1]
+    assert [t.split("-")[1] if t else None for t in kept] == [
+        STORED.split("-")[1],
+        None,
+        other.split("-")[1],
+    ]
