@@ -51,13 +51,12 @@ async def on_invoice_issued_batch(
         method_id = event.payment_method_id or ""
         key = idempotency_key_for(event.invoice_id, FIRST_ATTEMPT)
         if key in charged:  # at most once; say again what succeeded (invoicing applies it once)
-            uow.correlation_id, uow.causation_id = envelope.correlation_id, str(envelope.event_id)
             for charge in existing:
                 if (
                     charge.invoice_id == event.invoice_id
                     and charge.status == ChargeStatus.SUCCEEDED
-                ):
-                    uow.publish(payment_succeeded(charge))
+                ):  # in the announcing event's flow and trace
+                    uow.publish(payment_succeeded(charge), cause=envelope)
             continue
         method = methods.get(method_id)
         if method is not None and method.csn == event.csn and method.is_active:
