@@ -203,7 +203,7 @@ class EventConsumer:
             **self._subscriber_settings(route.contract, doc),
         )
         subscriber(_consume)
-        subscriber.get_msg = MethodType(_poll_batch, subscriber)  # type: ignore[method-assign]
+        subscriber.get_msg = MethodType(_poll_batch, subscriber)
 
     async def process(
         self, contract: type[E], handler: Handler[E, Any], raw: bytes, record: Any = None
