@@ -350,6 +350,20 @@ class InvoiceViewRepository:
         )
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["invoice_id"]))
 
+    async def mark_paid(self, views: Collection[InvoiceView]) -> None:
+        """Invoices paid, in one statement: a known one is marked paid with nothing due, one
+        not known yet is kept as it is given (paid)."""
+        if not views:
+            return
+        stmt = dialect_insert(self.session)(invoice_views).values(
+            [{c.name: getattr(view, c.name) for c in invoice_views.c} for view in views]
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["invoice_id"], set_={"status": "paid", "amount_due": 0}
+            )
+        )
+
     async def open_of_account(self, csn: str) -> list[InvoiceView]:
         rows = await self.session.scalars(
             select(InvoiceView).where(invoice_views.c.csn == csn, invoice_views.c.status == "open")
