@@ -1,6 +1,7 @@
 """Projections of other services' snapshots (event-carried state), written many at once: a
-batch of snapshots becomes one row per key, the newest, and one multi-row upsert that never
-lets an older snapshot replace a newer one already stored (out-of-order safe)."""
+batch of snapshots becomes one row per key, the newest, and one upsert executed for all of
+them that never lets an older snapshot replace a newer one already stored (out-of-order
+safe)."""
 
 from __future__ import annotations
 
@@ -43,11 +44,14 @@ async def upsert_newest(
     ]
     if not values:
         return
-    stmt = dialect_insert(session)(table).values(values)
+    stmt = dialect_insert(session)(table)
+    # The rows as parameters of one statement (executemany), not one VALUES clause of them all:
+    # a statement with a bind parameter per row and column was compiled anew for every batch.
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=keys,
             set_={k: stmt.excluded[k] for k in values[0] if k not in keys},
             where=table.c[stamp] <= stmt.excluded[stamp],
-        )
+        ),
+        values,
     )

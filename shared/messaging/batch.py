@@ -83,13 +83,11 @@ async def claim_events(uow: UnitOfWork, consumer: str, keys: Sequence[str]) -> s
     dialect = uow.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = uow.clock.now()
-    stmt = (
-        insert(table)
-        .values([{"consumer": consumer, "event_id": k, "processed_at": now} for k in keys])
-        .on_conflict_do_nothing()
-        .returning(table.c.event_id)
-    )
-    return set((await uow.session.scalars(stmt)).all())
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.event_id)
+    # The keys as parameters (executemany, RETURNING kept): compiled once, where one VALUES
+    # clause with a bind parameter per key and column was compiled anew for every batch.
+    rows = [{"consumer": consumer, "event_id": k, "processed_at": now} for k in keys]
+    return set((await uow.session.scalars(stmt, rows)).all())
 
 
 def first_of_each(parsed: list[Parsed]) -> list[Parsed]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -61,6 +62,20 @@ class QueuedMail:
     attachment_name: str | None = None
 
 
+def _account(csn: str, people: Any, company: Any) -> Account:
+    contacts = [
+        Contact(c["email"], c["name"], frozenset(c["roles"]))
+        for c in (json.loads(people.contacts) if people else [])
+    ]
+    return Account(
+        csn=csn,
+        company_name=company.company_name if company else csn,
+        country=company.country if company else None,
+        language=people.language if people else None,
+        contacts=contacts,
+    )
+
+
 class NotificationsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -95,25 +110,26 @@ class NotificationsRepository:
 
     async def account(self, csn: str) -> Account:
         """What we know of an account: no contacts known means nobody to tell (R-NOTE-5)."""
-        people = (
-            await self.session.execute(
-                select(account_contacts).where(account_contacts.c.csn == csn)
+        return (await self.accounts([csn]))[csn]
+
+    async def accounts(self, csns: Collection[str]) -> dict[str, Account]:
+        """`account` of each of these, in two statements."""
+        if not csns:
+            return {}
+        ordered = sorted(csns)
+        people = {
+            row.csn: row
+            for row in await self.session.execute(
+                select(account_contacts).where(account_contacts.c.csn.in_(ordered))
             )
-        ).first()
-        company = (
-            await self.session.execute(select(customers).where(customers.c.csn == csn))
-        ).first()
-        contacts = [
-            Contact(c["email"], c["name"], frozenset(c["roles"]))
-            for c in (json.loads(people.contacts) if people else [])
-        ]
-        return Account(
-            csn=csn,
-            company_name=company.company_name if company else csn,
-            country=company.country if company else None,
-            language=people.language if people else None,
-            contacts=contacts,
-        )
+        }
+        companies = {
+            row.csn: row
+            for row in await self.session.execute(
+                select(customers).where(customers.c.csn.in_(ordered))
+            )
+        }
+        return {csn: _account(csn, people.get(csn), companies.get(csn)) for csn in ordered}
 
     async def subscriptions_renewing_between(self, first: date, last: date) -> list[Any]:
         rows = await self.session.execute(

@@ -21,5 +21,5 @@ def register(consumer: EventConsumer) -> None:
     consumer.on_batch(SubscriptionChanged)(handlers.record_subscriptions)  # newest per key
     consumer.on(PaymentMethodChanged)(handlers.record_payment_method)
     consumer.on(QuoteSent)(handlers.quote_sent)
-    consumer.on(InvoiceIssued)(handlers.order_confirmation)
+    consumer.on_batch(InvoiceIssued)(handlers.order_confirmations)  # accounts read once
     consumer.on(PaymentFailed)(handlers.payment_failed)

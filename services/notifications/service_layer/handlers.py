@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.notifications.adapters.orm import customers, payment_methods, subscriptions
+from services.notifications.adapters.repository import Account
 from services.notifications.domain.rules import acting_contacts, quote_recipients
 from services.notifications.service_layer.compose import queue_mails
 from services.notifications.service_layer.uow import NotificationsUnitOfWork
@@ -125,9 +126,24 @@ async def order_confirmation(
 ) -> None:
     """Every order's confirmation carries its tax invoice as a PDF (R-NOTE-3); the PDF is
     fetched from invoicing when the message is delivered."""
-    if event.order_id is None:
-        return
-    account = await uow.notices.account(event.csn)
+    if event.order_id is not None:
+        await _queue_order_confirmation(event, await uow.notices.account(event.csn), uow)
+
+
+async def order_confirmations(
+    items: Sequence[tuple[InvoiceIssued, Envelope]], uow: NotificationsUnitOfWork
+) -> None:
+    """`order_confirmation` for a batch consumer's batch (delivery order, one unit of work):
+    what is known of the batch's accounts is read once, in two statements, not per invoice."""
+    orders = [event for event, _ in items if event.order_id is not None]
+    accounts = await uow.notices.accounts({event.csn for event in orders})
+    for event in orders:
+        await _queue_order_confirmation(event, accounts[event.csn], uow)
+
+
+async def _queue_order_confirmation(
+    event: InvoiceIssued, account: Account, uow: NotificationsUnitOfWork
+) -> None:
     number = event.invoice_number
     await queue_mails(
         uow,

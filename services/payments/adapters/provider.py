@@ -152,14 +152,24 @@ def _message(code: str | None) -> str | None:
 
 class SandboxProvider:
     """Behaves like a PSP's test mode with its own ledger (a separate SQLite file): the same
-    idempotency key always returns the first recorded result and never charges twice."""
+    idempotency key always returns the first recorded result and never charges twice.
+
+    Each worker thread keeps its own connection to the ledger (opening one per charge cost
+    more than the charge). The ledger is in WAL mode with `synchronous=NORMAL`: a commit is in
+    the WAL before the call answers, so a killed process loses nothing (only a power cut could
+    lose the last commits, which a sandbox can afford); the key's PRIMARY KEY still makes a
+    second charge of one key impossible, from any thread or process."""
 
     def __init__(self, ledger_path: str | Path) -> None:
         self.ledger_path = Path(ledger_path)
         self._ready = False
         self._setup = threading.Lock()
+        self._local = threading.local()  # this provider's connection in each thread
 
     def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
         if not self._ready:
             # Charges run in several threads at once: the first ones must not all switch the
             # journal mode together (SQLite answers "database is locked" to the losers).
@@ -169,6 +179,8 @@ class SandboxProvider:
                     self._ready = True
         conn = sqlite3.connect(self.ledger_path, timeout=30, isolation_level=None)
         conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA synchronous=NORMAL")  # per connection; WAL: durable past a crash
+        self._local.conn = conn
         return conn
 
     def _create_ledger(self) -> None:
@@ -186,26 +198,23 @@ class SandboxProvider:
     ) -> tuple[dict[str, Any], bool]:
         status, code = _outcome(token)
         conn = self._connect()
-        try:
-            inserted = conn.execute(
-                "INSERT OR IGNORE INTO charges (idempotency_key, token, amount, currency, status,"
-                " provider_charge_id, failure_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    idempotency_key,
-                    token,
-                    amount,
-                    currency,
-                    status,
-                    f"ch_sandbox_{uuid.uuid4().hex[:24]}",
-                    code,
-                    datetime.now(UTC).isoformat(),
-                ),
-            ).rowcount
-            row = conn.execute(
-                "SELECT * FROM charges WHERE idempotency_key = ?", (idempotency_key,)
-            ).fetchone()
-        finally:
-            conn.close()
+        inserted = conn.execute(
+            "INSERT OR IGNORE INTO charges (idempotency_key, token, amount, currency, status,"
+            " provider_charge_id, failure_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                idempotency_key,
+                token,
+                amount,
+                currency,
+                status,
+                f"ch_sandbox_{uuid.uuid4().hex[:24]}",
+                code,
+                datetime.now(UTC).isoformat(),
+            ),
+        ).rowcount
+        row = conn.execute(
+            "SELECT * FROM charges WHERE idempotency_key = ?", (idempotency_key,)
+        ).fetchone()
         return dict(row), inserted == 1
 
     async def charge(
@@ -264,8 +273,6 @@ class SandboxProvider:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        finally:
-            conn.close()
         return dict(row)
 
     @staticmethod
@@ -300,12 +307,10 @@ class SandboxProvider:
         )
 
     def _entries_sync(self, table: str) -> list[dict[str, Any]]:
-        conn = self._connect()
-        try:
-            rows = conn.execute(f"SELECT * FROM {table} ORDER BY created_at, idempotency_key")
-            return [dict(r) for r in rows.fetchall()]
-        finally:
-            conn.close()
+        rows = self._connect().execute(
+            f"SELECT * FROM {table} ORDER BY created_at, idempotency_key"
+        )
+        return [dict(r) for r in rows.fetchall()]
 
     async def ledger_entries(self) -> list[dict[str, Any]]:
         """Every charge the provider recorded, for reconciliation."""

@@ -177,13 +177,15 @@ class ChargeRepository:
         return list((await self.session.scalars(stmt)).all())
 
     async def add_many(self, new: Collection[Charge]) -> None:
-        """Charges in one statement (a batch of events); a key already charged is left as is."""
+        """Charges in one statement executed for them all (a batch of events); a key already
+        charged is left as is."""
         if not new:
             return
-        stmt = dialect_insert(self.session)(charges).values(
-            [{c.name: getattr(charge, c.name) for c in charges.c} for charge in new]
+        stmt = dialect_insert(self.session)(charges)
+        await self.session.execute(  # executemany: compiled once, not once per batch size
+            stmt.on_conflict_do_nothing(index_elements=["idempotency_key"]),
+            [{c.name: getattr(charge, c.name) for c in charges.c} for charge in new],
         )
-        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
     async def of_invoice_ids(self, invoice_ids: Collection[str]) -> list[Charge]:
         if not invoice_ids:
@@ -342,13 +344,28 @@ class InvoiceViewRepository:
         )
 
     async def add_new(self, views: Collection[InvoiceView]) -> None:
-        """Invoices not known yet, in one statement; one already known is left as it is."""
+        """Invoices not known yet, in one statement executed for them all; one already known is
+        left as it is."""
         if not views:
             return
-        stmt = dialect_insert(self.session)(invoice_views).values(
-            [{c.name: getattr(view, c.name) for c in invoice_views.c} for view in views]
+        stmt = dialect_insert(self.session)(invoice_views)
+        await self.session.execute(
+            stmt.on_conflict_do_nothing(index_elements=["invoice_id"]),
+            [{c.name: getattr(view, c.name) for c in invoice_views.c} for view in views],
         )
-        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["invoice_id"]))
+
+    async def mark_paid(self, views: Collection[InvoiceView]) -> None:
+        """Invoices paid, in one statement executed for them all: a known one is marked paid with
+        nothing due, one not known yet is kept as it is given (paid)."""
+        if not views:
+            return
+        stmt = dialect_insert(self.session)(invoice_views)
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["invoice_id"], set_={"status": "paid", "amount_due": 0}
+            ),
+            [{c.name: getattr(view, c.name) for c in invoice_views.c} for view in views],
+        )
 
     async def open_of_account(self, csn: str) -> list[InvoiceView]:
         rows = await self.session.scalars(

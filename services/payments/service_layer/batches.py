@@ -1,4 +1,4 @@
-"""`on_subscription_changed` and `on_invoice_issued` for a batch consumer: `items` are the new
+"""`on_subscription_changed`, `on_invoice_issued` and `on_invoice_paid` for a batch consumer: `items` are the new
 events of one poll in delivery (partition/offset) order, inside one unit of work the consumer
 commits. Same rules as the per-event handlers (`handlers`), a few statements per batch."""
 
@@ -14,10 +14,12 @@ from services.payments.service_layer.handlers import (
     collects_automatically,
     first_charge_of,
     invoice_view_of,
+    paid_invoice_view_of,
+    stop_collecting,
     subscription_view_of,
 )
 from services.payments.service_layer.uow import PaymentsUnitOfWork
-from shared.events import Envelope, InvoiceIssued, SubscriptionChanged
+from shared.events import Envelope, InvoiceIssued, InvoicePaid, SubscriptionChanged
 
 
 async def on_subscription_changed_batch(
@@ -66,3 +68,17 @@ async def on_invoice_issued_batch(
         new.append(first_charge_of(event, method_id, envelope, now, trace))
         charged.add(key)
     await uow.charges.add_many(new)
+
+
+async def on_invoice_paid_batch(
+    items: Sequence[tuple[InvoicePaid, Envelope]], uow: PaymentsUnitOfWork
+) -> None:
+    """Paid, by us or otherwise (R-PAY-4): every invoice of the batch marked paid in one
+    statement (one not known yet kept as paid), then the charges of all of them locked in id
+    order in one, and no retry and no unsent automatic charge left on any."""
+    first: dict[str, InvoicePaid] = {}
+    for event, _ in items:
+        first.setdefault(event.invoice_id, event)
+    # in invoice id order: the rows are locked in the same order by any two batches
+    await uow.invoices.mark_paid([paid_invoice_view_of(first[i]) for i in sorted(first)])
+    stop_collecting(await uow.charges.lock_of_invoices(first), uow.clock.now())

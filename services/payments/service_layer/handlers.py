@@ -6,6 +6,7 @@ refunds are recorded as pending and sent by the processors in `processing`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from services.payments.domain.model import (
@@ -142,20 +143,25 @@ async def on_invoice_paid(event: InvoicePaid, envelope: Envelope, uow: PaymentsU
     """Paid, by us or otherwise: no retry and no unsent automatic charge is left (R-PAY-4)."""
     invoice = await uow.invoices.get(event.invoice_id)
     if invoice is None:
-        invoice = InvoiceView(
-            invoice_id=event.invoice_id,
-            csn=event.csn,
-            invoice_number=event.invoice_number,
-            currency=event.currency,
-            total=event.total,
-            amount_due=0,
-            due_date=event.paid_at.date(),
-            collection="automatic",
-            status="paid",
-        )
+        invoice = paid_invoice_view_of(event)
         uow.invoices.add(invoice)
     invoice.status, invoice.amount_due = "paid", 0
     await _stop_collecting(event.invoice_id, uow)
+
+
+def paid_invoice_view_of(event: InvoicePaid) -> InvoiceView:
+    """An invoice first heard of as paid (its invoice-issued not consumed yet)."""
+    return InvoiceView(
+        invoice_id=event.invoice_id,
+        csn=event.csn,
+        invoice_number=event.invoice_number,
+        currency=event.currency,
+        total=event.total,
+        amount_due=0,
+        due_date=event.paid_at.date(),
+        collection="automatic",
+        status="paid",
+    )
 
 
 async def on_invoice_cancelled(
@@ -169,9 +175,13 @@ async def on_invoice_cancelled(
 
 
 async def _stop_collecting(invoice_id: str, uow: PaymentsUnitOfWork) -> None:
-    """Charges already sent are left to settle: one sent may have been charged."""
-    now = uow.clock.now()
-    for charge in await uow.charges.of_invoice(invoice_id, lock=True):
+    stop_collecting(await uow.charges.of_invoice(invoice_id, lock=True), uow.clock.now())
+
+
+def stop_collecting(charges: Iterable[Charge], now: datetime) -> None:
+    """Nothing more to collect on their invoice: no retry, and an automatic charge never sent
+    is cancelled; charges already sent are left to settle: one sent may have been charged."""
+    for charge in charges:
         charge.retry_at = None
         if charge.is_automatic:
             charge.cancel(now)

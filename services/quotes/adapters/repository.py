@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -133,6 +134,26 @@ class QuoteRepository:
         )
         return list((await self.session.scalars(stmt)).unique().all())
 
+    async def automatic_advice_of(self, subscription_ids: Collection[str]) -> list[Quote]:
+        """`automatic_advice_for` many subscriptions in one statement (a batch of snapshots),
+        locked in id order: two replicas' batches take their locks in the same order."""
+        if not subscription_ids:
+            return []
+        quoting = select(quote_lines.c.quote_id).where(
+            quote_lines.c.subscription_id.in_(sorted(subscription_ids))
+        )
+        stmt = (
+            select(Quote)
+            .where(
+                quotes.c.id.in_(quoting),
+                quotes.c.origin == QuoteOrigin.AUTOMATIC.value,
+                quotes.c.status.in_([QuoteStatus.DRAFT.value, QuoteStatus.SENT.value]),
+            )
+            .order_by(quotes.c.id)
+            .with_for_update()
+        )
+        return list((await self.session.scalars(stmt)).all())
+
     async def claim_automatic_renewals(
         self, quote_id: str, renewals: dict[str, str], now: Any
     ) -> bool:
@@ -250,6 +271,17 @@ class ProjectionRepository:
             select(SubscriptionSnapshot).where(subscription_snapshots.c.subscription_id.in_(ids))
         )
         return {s.subscription_id: s for s in rows.all()}
+
+    async def renewal_dates(self, ids: Collection[str]) -> dict[str, date]:
+        """Each known subscription's current renewal date, in one statement."""
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(
+                subscription_snapshots.c.subscription_id, subscription_snapshots.c.renewal_date
+            ).where(subscription_snapshots.c.subscription_id.in_(sorted(ids)))
+        )
+        return {subscription_id: renewal_date for subscription_id, renewal_date in rows.all()}
 
     async def is_agent_of_record(self, csn: str, partner_csn: str) -> bool:
         found = await self.session.scalar(

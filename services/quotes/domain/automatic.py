@@ -3,10 +3,12 @@ Pure rules: no database, no broker, no settings."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 from services.quotes.domain.eligibility import GroupKey, RenewalGroup, SubscriptionSnapshot
+from services.quotes.domain.model import Quote
 
 MANUAL_RENEWAL_WINDOW_DAYS = 90  # R-SUB-9: manual renewal opens 90 days before the renewal date
 RECIPIENT_ROLES = frozenset({"primary_admin", "contract_manager"})
@@ -49,3 +51,23 @@ def automatic_recipients(contacts: list[dict[str, Any]]) -> list[str]:
 def valid_until(group: RenewalGroup) -> date:
     """Valid until the renewal date; for several renewals, the first of them (R-QUO-8)."""
     return min(sub.renewal_date for sub in group.subscriptions)
+
+
+def renewal_paid_elsewhere(
+    advice: Quote, subscription_ids: Iterable[str], renewal_dates: Mapping[str, date]
+) -> str | None:
+    """The first of `subscription_ids` whose renewal this automatic quote offers was paid
+    another way: the subscription's renewal date (`renewal_dates`, its current one) moved past
+    the quoted period's start. None when the quote still offers a renewal due (R-QUO-8)."""
+    for subscription_id in subscription_ids:
+        renewal_date = renewal_dates.get(subscription_id)
+        if renewal_date is None:
+            continue  # no snapshot of it: nothing known to have been paid
+        if any(
+            line.subscription_id == subscription_id
+            and line.period_start is not None
+            and line.period_start < renewal_date
+            for line in advice.lines
+        ):
+            return subscription_id
+    return None

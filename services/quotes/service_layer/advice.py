@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from services.quotes.domain.automatic import renewal_paid_elsewhere
 from services.quotes.domain.model import Quote, QuoteOrigin
 from services.quotes.service_layer.uow import QuotesUnitOfWork
 
@@ -21,16 +24,19 @@ async def withdraw_superseded(quote: Quote, uow: QuotesUnitOfWork) -> None:
                 )
 
 
-async def withdraw_paid_elsewhere(subscription_id: str, uow: QuotesUnitOfWork) -> None:
-    """The renewal was paid another way (a cart, auto-renew switched on and charged): its
-    renewal date moved past the quoted one, so the automatic quote is withdrawn (R-QUO-8)."""
-    subs = await uow.projections.subscriptions_by_id([subscription_id])
-    sub = subs.get(subscription_id)
-    if sub is None:
+async def withdraw_paid_elsewhere(subscription_ids: Sequence[str], uow: QuotesUnitOfWork) -> None:
+    """The renewals paid another way (a cart, auto-renew switched on and charged): a
+    subscription's renewal date moved past the quoted one, so its automatic quote is withdrawn
+    (R-QUO-8). For a whole batch of snapshots: one statement finds the automatic quotes still
+    on offer for any of these subscriptions (none, nearly always), one more reads their
+    current renewal dates; the reason names the first of them, in batch order, paid."""
+    ordered = list(dict.fromkeys(subscription_ids))
+    offers = await uow.quotes.automatic_advice_of(ordered)
+    if not offers:
         return
-    for advice in await uow.quotes.automatic_advice_for(subscription_id):
-        quoted = [line for line in advice.lines if line.subscription_id == subscription_id]
-        if any(line.period_start and line.period_start < sub.renewal_date for line in quoted):
-            advice.withdraw_advice(
-                f"the renewal of {subscription_id} was paid another way", uow.clock.now()
-            )
+    renewal_dates = await uow.projections.renewal_dates(ordered)
+    now = uow.clock.now()
+    for advice in offers:
+        paid = renewal_paid_elsewhere(advice, ordered, renewal_dates)
+        if paid is not None:
+            advice.withdraw_advice(f"the renewal of {paid} was paid another way", now)

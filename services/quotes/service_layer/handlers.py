@@ -85,7 +85,7 @@ async def record_subscription(
 ) -> None:
     """Keep the newest snapshot of each subscription, for eligibility (R-QUO-5)."""
     await uow.projections.record_subscription(subscription_row(event, envelope))
-    await withdraw_paid_elsewhere(event.subscription_id, uow)  # R-QUO-8
+    await withdraw_paid_elsewhere([event.subscription_id], uow)  # R-QUO-8
 
 
 async def record_account_contacts(

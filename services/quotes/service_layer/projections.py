@@ -38,15 +38,15 @@ async def record_subscriptions(
     items: Sequence[tuple[SubscriptionChanged, Envelope]], uow: QuotesUnitOfWork
 ) -> None:
     """`record_subscription` for a batch: the newest snapshot of each subscription in one
-    statement, then the automatic quotes of each one renewed another way (R-QUO-8)."""
+    statement, then the automatic quotes of those renewed another way (R-QUO-8), found for the
+    whole batch at once."""
     await upsert_newest(
         uow.session,
         subscription_snapshots,
         [subscription_row(event, envelope) for event, envelope in items],
         "occurred_at",
     )
-    for subscription_id in dict.fromkeys(event.subscription_id for event, _ in items):
-        await withdraw_paid_elsewhere(subscription_id, uow)
+    await withdraw_paid_elsewhere([event.subscription_id for event, _ in items], uow)
 
 
 async def record_customers(

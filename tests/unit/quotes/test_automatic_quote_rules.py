@@ -8,12 +8,13 @@ from typing import Any
 from services.quotes.domain.automatic import (
     automatic_recipients,
     group_renewals,
+    renewal_paid_elsewhere,
     renews_manually,
     valid_until,
     window_opened,
 )
 from services.quotes.domain.eligibility import SubscriptionSnapshot
-from services.quotes.domain.model import Quote, QuoteOrigin, QuoteStatus
+from services.quotes.domain.model import LineKind, Quote, QuoteLine, QuoteOrigin, QuoteStatus
 
 TODAY = date(2027, 1, 10)
 
@@ -120,3 +121,62 @@ def test_only_automatic_quotes_are_withdrawn_as_advice() -> None:
     own = quote(QuoteOrigin.SELF_SERVICE)
     assert not own.withdraw_advice("x", now)
     assert own.status == QuoteStatus.SENT
+
+
+def advice_for(*renewals: tuple[str, date]) -> Quote:
+    """An automatic quote with one renewal line per (subscription, quoted period start)."""
+    quote = Quote(
+        id="q",
+        number="Q1",
+        csn="1",
+        origin=QuoteOrigin.AUTOMATIC,
+        status=QuoteStatus.SENT,
+        currency="EUR",
+        purchase_method="quote",
+        created_by="automatic-renewal-quotes",
+        created_at=datetime(2027, 1, 1, tzinfo=UTC),
+        validity_days=90,
+    )
+    quote.lines = [
+        QuoteLine(
+            id=f"l{n}",
+            position=n,
+            kind=LineKind.RENEWAL,
+            subscription_id=sub_id,
+            product_code="CAD-PRO",
+            product_name="CAD Pro",
+            seats=1,
+            term="annual",
+            unit_price=1000,
+            list_amount=1000,
+            discount=0,
+            amount=1000,
+            tax=0,
+            promotions=[],
+            period_start=start,
+            period_end=start + timedelta(days=365),
+        )
+        for n, (sub_id, start) in enumerate(renewals)
+    ]
+    return quote
+
+
+def test_a_renewal_paid_another_way_is_the_one_whose_date_moved_past_the_quote() -> None:
+    """R-QUO-8: the renewal date moved past the quoted period: paid another way. The same
+    date, or a subscription the batch does not hold or no snapshot of, is not."""
+    due, next_year = TODAY + timedelta(days=90), TODAY + timedelta(days=455)
+    advice = advice_for(("a", due), ("b", due))
+    assert renewal_paid_elsewhere(advice, ["a", "b"], {"a": due, "b": due}) is None
+    assert renewal_paid_elsewhere(advice, ["a", "b"], {"a": due, "b": next_year}) == "b"
+    assert renewal_paid_elsewhere(advice, ["a"], {"a": due, "b": next_year}) is None
+    assert renewal_paid_elsewhere(advice, ["c", "b"], {"b": next_year, "c": next_year}) == "b"
+    assert renewal_paid_elsewhere(advice, ["a", "b"], {"b": due}) is None  # no snapshot of a
+
+
+def test_a_quote_of_several_renewals_paid_another_way_names_the_first_in_batch_order() -> None:
+    """R-QUO-8: one reason per cancelled quote, as when the snapshots came one at a time."""
+    due, next_year = TODAY + timedelta(days=90), TODAY + timedelta(days=455)
+    advice = advice_for(("a", due), ("b", due))
+    moved = {"a": next_year, "b": next_year}
+    assert renewal_paid_elsewhere(advice, ["b", "a"], moved) == "b"
+    assert renewal_paid_elsewhere(advice, ["a", "b"], moved) == "a"
