@@ -46,3 +46,19 @@ def test_scan_of_ordinary_service_output_finds_nothing(tmp_path: Path) -> None:
         "csn 5100000001 provider ch_sandbox_1a2b3c4d5e6f7a8b9c0d1e2f\n"
     )
     assert card_data_in_files(tmp_path) == []
+
+
+def test_a_records_id_in_a_span_is_not_a_card_but_a_card_elsewhere_in_the_span_is(
+    tmp_path: Path,
+) -> None:
+    # faststream's record id ends with a 13-digit timestamp: this one is Luhn-valid (seen in CI)
+    span = (
+        '{"name": "invoice-issued process", "attributes": {"messaging.message.id": "9-9-%s"%s}}\n'
+    )
+    (tmp_path / "payments.jsonl").write_text(
+        span % ("1796205134960", "") + span % ("1796205134961", ', "note": "4111111111111111"')
+    )
+
+    [finding] = card_data_in_files(tmp_path)
+
+    assert "payments.jsonl" in finding.where and "4111" in finding.what
