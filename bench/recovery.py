@@ -115,9 +115,11 @@ class Recovery:
         topics: list[str] = []
 
         class Recorder:
-            def on(self, contract: type[EventData]) -> Callable[[Any], Any]:
+            def on(self, contract: type[EventData], **_: Any) -> Callable[[Any], Any]:
                 topics.append(contract.topic)
                 return lambda handler: handler
+
+            on_batch = on  # set-based handlers (issue 13) consume a topic the same way
 
         importlib.import_module(f"services.{service}.entrypoints.consumers").register(Recorder())
         return {f"{service}.{topic}": topic for topic in topics}
