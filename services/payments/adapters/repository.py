@@ -10,7 +10,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.payments.adapters.orm import (
@@ -184,7 +184,7 @@ class ChargeRepository:
         stmt = dialect_insert(self.session)(charges)
         await self.session.execute(  # executemany: compiled once, not once per batch size
             stmt.on_conflict_do_nothing(index_elements=["idempotency_key"]),
-            [{c.name: getattr(charge, c.name) for c in charges.c} for charge in new],
+            _rows(charges, new),
         )
 
     async def of_invoice_ids(self, invoice_ids: Collection[str]) -> list[Charge]:
@@ -351,7 +351,7 @@ class InvoiceViewRepository:
         stmt = dialect_insert(self.session)(invoice_views)
         await self.session.execute(
             stmt.on_conflict_do_nothing(index_elements=["invoice_id"]),
-            [{c.name: getattr(view, c.name) for c in invoice_views.c} for view in views],
+            _rows(invoice_views, views),
         )
 
     async def mark_paid(self, views: Collection[InvoiceView]) -> None:
@@ -364,7 +364,7 @@ class InvoiceViewRepository:
             stmt.on_conflict_do_update(
                 index_elements=["invoice_id"], set_={"status": "paid", "amount_due": 0}
             ),
-            [{c.name: getattr(view, c.name) for c in invoice_views.c} for view in views],
+            _rows(invoice_views, views),
         )
 
     async def open_of_account(self, csn: str) -> list[InvoiceView]:
@@ -392,3 +392,8 @@ class InvoiceViewRepository:
             )
         )
         return {invoice_id: status for invoice_id, status in rows.all()}
+
+
+def _rows(table: Table, objects: Collection[Any]) -> list[dict[str, Any]]:
+    """The parameters of an executemany insert: each object's value of every column."""
+    return [{c.name: getattr(o, c.name) for c in table.c} for o in objects]

@@ -364,6 +364,13 @@ class Charge:
         self._settle(now)
         return True
 
+    def stop_collecting(self, now: datetime) -> None:
+        """Its invoice is paid or cancelled (R-PAY-4): no retry, and an automatic charge never
+        sent is cancelled; one already sent is left to settle (it may have been charged)."""
+        self.retry_at = None
+        if self.is_automatic:
+            self.cancel(now)
+
     def _settle(self, now: datetime) -> None:
         self.lease_until = None
         self.settled_at = now

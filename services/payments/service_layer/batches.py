@@ -1,6 +1,7 @@
-"""`on_subscription_changed`, `on_invoice_issued` and `on_invoice_paid` for a batch consumer: `items` are the new
-events of one poll in delivery (partition/offset) order, inside one unit of work the consumer
-commits. Same rules as the per-event handlers (`handlers`), a few statements per batch."""
+"""`on_subscription_changed`, `on_invoice_issued` and `on_invoice_paid` for a batch consumer:
+`items` are the new events of one poll in delivery (partition/offset) order, inside one unit of
+work the consumer commits. Same rules as the per-event handlers (`handlers`), a few statements
+per batch."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from services.payments.service_layer.handlers import (
     first_charge_of,
     invoice_view_of,
     paid_invoice_view_of,
-    stop_collecting,
     subscription_view_of,
 )
 from services.payments.service_layer.uow import PaymentsUnitOfWork
@@ -81,4 +81,6 @@ async def on_invoice_paid_batch(
         first.setdefault(event.invoice_id, event)
     # in invoice id order: the rows are locked in the same order by any two batches
     await uow.invoices.mark_paid([paid_invoice_view_of(first[i]) for i in sorted(first)])
-    stop_collecting(await uow.charges.lock_of_invoices(first), uow.clock.now())
+    now = uow.clock.now()
+    for charge in await uow.charges.lock_of_invoices(first):
+        charge.stop_collecting(now)

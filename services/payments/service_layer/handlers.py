@@ -6,7 +6,6 @@ refunds are recorded as pending and sent by the processors in `processing`."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime
 
 from services.payments.domain.model import (
@@ -175,16 +174,9 @@ async def on_invoice_cancelled(
 
 
 async def _stop_collecting(invoice_id: str, uow: PaymentsUnitOfWork) -> None:
-    stop_collecting(await uow.charges.of_invoice(invoice_id, lock=True), uow.clock.now())
-
-
-def stop_collecting(charges: Iterable[Charge], now: datetime) -> None:
-    """Nothing more to collect on their invoice: no retry, and an automatic charge never sent
-    is cancelled; charges already sent are left to settle: one sent may have been charged."""
-    for charge in charges:
-        charge.retry_at = None
-        if charge.is_automatic:
-            charge.cancel(now)
+    now = uow.clock.now()
+    for charge in await uow.charges.of_invoice(invoice_id, lock=True):
+        charge.stop_collecting(now)
 
 
 async def on_subscription_changed(

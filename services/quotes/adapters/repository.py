@@ -122,21 +122,12 @@ class QuoteRepository:
 
     async def automatic_advice_for(self, subscription_id: str) -> list[Quote]:
         """Automatic quotes still on offer (draft or sent) with a renewal of this subscription."""
-        stmt = (
-            select(Quote)
-            .join(quote_lines, quote_lines.c.quote_id == quotes.c.id)
-            .where(
-                quote_lines.c.subscription_id == subscription_id,
-                quotes.c.origin == QuoteOrigin.AUTOMATIC.value,
-                quotes.c.status.in_([QuoteStatus.DRAFT.value, QuoteStatus.SENT.value]),
-            )
-            .with_for_update(of=quotes)
-        )
-        return list((await self.session.scalars(stmt)).unique().all())
+        return await self.automatic_advice_of([subscription_id])
 
     async def automatic_advice_of(self, subscription_ids: Collection[str]) -> list[Quote]:
-        """`automatic_advice_for` many subscriptions in one statement (a batch of snapshots),
-        locked in id order: two replicas' batches take their locks in the same order."""
+        """Automatic quotes still on offer (draft or sent) with a renewal of any of these
+        subscriptions, in one statement (a batch of snapshots), locked in id order: two
+        replicas' batches take their locks in the same order."""
         if not subscription_ids:
             return []
         quoting = select(quote_lines.c.quote_id).where(

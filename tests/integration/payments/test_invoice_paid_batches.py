@@ -18,6 +18,7 @@ from services.payments.domain.model import ChargeStatus
 from services.payments.service_layer import batches, handlers, processing
 from shared.clock import FixedClock
 from shared.events import Envelope, EventData, InvoicePaymentRequested
+from shared.messaging.outbox import build_envelope
 from tests.integration.payments.conftest import START, UowFactory
 from tests.integration.payments.helpers import (
     CSN,
@@ -32,18 +33,13 @@ Items = list[tuple[Any, Envelope]]
 
 
 def delivered(event: EventData) -> tuple[Any, Envelope]:
-    return (
+    clock = FixedClock(START)
+    return event, build_envelope(
         event,
-        Envelope(
-            event_id=uuid.uuid4(),
-            type=event.topic,
-            version=event.version,
-            occurred_at=START,
-            producer="test",
-            correlation_id=f"corr-{uuid.uuid4().hex[:6]}",
-            key=event.aggregate_key(),
-            data=event.model_dump(mode="json"),
-        ),
+        producer="test",
+        clock=clock,
+        correlation_id=f"corr-{uuid.uuid4().hex[:6]}",
+        causation_id=None,
     )
 
 

@@ -5,7 +5,6 @@ R-NOTE-5); an account with nobody to tell gets none; delivered again, nothing mo
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy import delete, select
 
 from services.notifications.adapters.orm import mail_messages
 from services.notifications.service_layer import handlers
+from shared.clock import FixedClock
 from shared.events import (
     AccountContact,
     AccountContactsChanged,
@@ -21,6 +21,7 @@ from shared.events import (
     Envelope,
     EventData,
 )
+from shared.messaging.outbox import build_envelope
 from tests.integration.payments.helpers import invoice
 from tests.integration.projections.conftest import UowFactories
 
@@ -29,18 +30,9 @@ PARIS, BERLIN, UNKNOWN = "5100000031", "5100000032", "5100000033"
 
 
 def delivered(event: EventData) -> tuple[Any, Envelope]:
-    return (
-        event,
-        Envelope(
-            event_id=uuid.uuid4(),
-            type=event.topic,
-            version=event.version,
-            occurred_at=T0,
-            producer="test",
-            correlation_id="corr-orders",
-            key=event.aggregate_key(),
-            data=event.model_dump(mode="json"),
-        ),
+    clock = FixedClock(T0)
+    return event, build_envelope(
+        event, producer="test", clock=clock, correlation_id="corr-orders", causation_id=None
     )
 
 

@@ -21,10 +21,11 @@ from services.quotes.service_layer import handlers, projections
 from services.quotes.service_layer.uow import QuotesUnitOfWork
 from shared.clock import FixedClock
 from shared.db import session_factory
-from shared.events import Envelope, MoneyField, SubscriptionChanged
+from shared.events import Envelope, SubscriptionChanged
 from shared.messaging.batch import consume_batch
 from shared.messaging.consumer import EventConsumer, Route
 from shared.messaging.outbox import build_envelope
+from tests.integration.quotes.test_quotes_database import changed
 
 T0 = datetime(2026, 10, 12, 9, tzinfo=UTC)
 CSN = "5199000013"
@@ -53,29 +54,7 @@ def uow_at(engine: AsyncEngine, now: datetime) -> QuotesUnitOfWork:
 
 
 def snapshot(sub_id: str, renewal: date, at: datetime, seats: int = 5) -> Envelope:
-    event = SubscriptionChanged(
-        subscription_id=sub_id,
-        csn=CSN,
-        contract_id=None,
-        team_id="team",
-        product_code="CAD-PRO",
-        product_name="CAD Pro",
-        status="active",
-        seats=seats,
-        seats_at_renewal=seats,
-        term="annual",
-        term_at_renewal="annual",
-        unit_price=MoneyField(amount=189_000, currency="EUR"),
-        renewal_amount=MoneyField(amount=189_000 * seats, currency="EUR"),
-        auto_renew=False,
-        start_date=date(2026, 1, 10),
-        renewal_date=renewal,
-        purchase_method="quote",
-        payment_method_id=None,
-        collection="manual",
-        partner_csn=None,
-        payment_error=None,
-    )
+    event = changed(sub_id, seats, renewal).model_copy(update={"csn": CSN})
     return build_envelope(
         event, producer="subscriptions", clock=FixedClock(at), correlation_id=None,
         causation_id=None,
