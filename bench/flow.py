@@ -30,10 +30,18 @@ class Measured:
     meter: CpuMeter
     wall: float  # seconds of the measured window
     released: dict[str, datetime] = field(default_factory=dict)  # steady mode: when due
+    invoice_of: dict[str, str] = field(default_factory=dict)  # subscription id → its invoice
 
 
-async def drain(bootstrap: str, topic: str, until: int, deadline: float) -> dict[str, datetime]:
-    """occurred_at of each bench event on one topic, read until `until` events were seen."""
+async def drain(
+    bootstrap: str,
+    topic: str,
+    until: int,
+    deadline: float,
+    invoice_of: dict[str, str] | None = None,
+) -> dict[str, datetime]:
+    """occurred_at of each bench event on one topic, read until `until` events were seen;
+    with `invoice_of`, each event's key → the invoice its data names."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -50,6 +58,8 @@ async def drain(bootstrap: str, topic: str, until: int, deadline: float) -> dict
                     env = json.loads(r.value)
                     if env["data"].get("csn", "").startswith("B0"):
                         seen.setdefault(env["key"], datetime.fromisoformat(env["occurred_at"]))
+                        if invoice_of is not None and "invoice_id" in env["data"]:
+                            invoice_of[env["key"]] = env["data"]["invoice_id"]
     finally:
         await consumer.stop()
     return seen

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import time
 from datetime import UTC, datetime
 
@@ -52,16 +53,19 @@ async def run(
     stack: Stack, bootstrap: str, args: argparse.Namespace, ids: list[str], pids: dict[str, int]
 ) -> Measured:
     released: dict[str, datetime] = {}
+    invoice_of: dict[str, str] = {}
     async with CpuMeter(pids, list(stack.database_urls.values())) as meter:
         t0 = time.perf_counter()
         deadline = time.monotonic() + args.duration + args.timeout
-        renewed = asyncio.create_task(drain(bootstrap, "subscription-renewed", len(ids), deadline))
+        renewed = asyncio.create_task(
+            drain(bootstrap, "subscription-renewed", len(ids), deadline, invoice_of)
+        )
         await release(stack.database_urls["subscriptions"], ids, args.rate, released)
         seen = {"subscription-renewed": await renewed}
         wall = time.perf_counter() - t0
     for topic in STAGES[:-1]:
         seen[topic] = await drain(bootstrap, topic, len(ids), time.monotonic() + 30)
-    return Measured(seen, meter, wall, released)
+    return Measured(seen, meter, wall, released, invoice_of)
 
 
 def rate(times: list[datetime]) -> str:
@@ -96,4 +100,22 @@ def report(measured: Measured, args: argparse.Namespace) -> None:
     fifth = max(1, len(latencies) // 5)  # a queue that grows shows as a later, slower fifth
     print(latency_line("  first fifth requested", latencies[:fifth]))
     print(latency_line("  last fifth requested", latencies[-fifth:]))
+    hop_lines(measured.seen, measured.invoice_of)
     stage_lines(measured.seen)
+
+
+def hop_lines(seen: dict[str, dict[str, datetime]], invoice_of: dict[str, str]) -> None:
+    """Where the latency goes: one line per hop, from the event before to this one (each
+    hop is the relay, the broker, the consumer's fetch and the handler up to its event).
+    The invoice's events are keyed by invoice, the subscription's by subscription."""
+    for before, after in itertools.pairwise(STAGES):
+        hop = []
+        for sub_id, invoice_id in invoice_of.items():
+            key = {
+                t: sub_id if t.startswith(("renewal", "subscription")) else invoice_id
+                for t in (before, after)
+            }
+            if key[before] in seen[before] and key[after] in seen[after]:
+                delta = seen[after][key[after]] - seen[before][key[before]]
+                hop.append(delta.total_seconds() * 1000)
+        print(latency_line(f"  hop {before} → {after}", hop))

@@ -45,6 +45,9 @@ class ServiceSettings(BaseSettings):
     # How long the broker may hold an empty fetch: each subscriber sends one fetch per wait at
     # rest, so a short wait costs CPU in every process (and in the broker); aiokafka's 500 ms.
     consumer_fetch_max_wait_ms: int = Field(default=500, ge=10, le=10_000)
+    # ... and while records flow (a poll brought some, until one brings none): on the embedded
+    # broker each hop of a flow waits about a quarter of the fetch wait (FetchWaits).
+    consumer_fetch_busy_wait_ms: int = Field(default=200, ge=10, le=10_000)
     consumer_heartbeat_interval_ms: int = Field(default=2_000, ge=100, le=60_000)
     # Batch consumers (shared/messaging/batch.py): at most this many records per poll, handled
     # in one transaction; a poll returns as soon as a record is there, and at rest after

@@ -15,6 +15,7 @@ from services.payments.entrypoints import api, consumers
 from services.payments.service_layer import methods, processing
 from services.payments.service_layer.uow import PaymentsUnitOfWork
 from shared.drain import drain
+from shared.events import CreditNoteIssued, InvoiceIssued, InvoicePaymentRequested
 from shared.runtime import Service
 
 log = logging.getLogger(__name__)
@@ -71,16 +72,21 @@ def _schedule_jobs(
 
     service.on_startup.append(reconcile)
 
-    # Charges are made by events (payment requested): each one handled runs it at once.
-    @service.periodic("charge-processor", settings.charge_processor_seconds, on_events=True)
+    # Charges and refunds are made by events (an invoice issued or its payment asked for, a
+    # credit note): a batch of those runs it at once; other topics make it no work.
+    @service.periodic(
+        "charge-processor",
+        settings.charge_processor_seconds,
+        on_events=(InvoiceIssued.topic, InvoicePaymentRequested.topic, CreditNoteIssued.topic),
+    )
     async def charge_processor(svc: Service[Any]) -> None:
         await drain(
             lambda: processing.send_charges(svc.uow(), psp, policy, batch),
             batch,
             after_full_batch=svc.relay.wake,
         )
+        # what they recorded woke the relay at its commit (a unit of work that wrote events)
         await processing.send_refunds(svc.uow(), psp, policy, batch)
-        svc.relay.wake()
 
     @service.periodic("payment-retries", settings.retry_job_seconds)
     async def payment_retries(svc: Service[Any]) -> None:

@@ -33,9 +33,8 @@ async def drain_sweep(svc: Service[Any], sweep: Sweep, batch_size: int) -> int:
         async with svc.uow() as uow:
             return await sweep(uow)
 
-    changed = await drain(one_batch, batch_size, after_full_batch=svc.relay.wake)
-    svc.relay.wake()
-    return changed
+    # each batch that wrote events woke the relay at its commit
+    return await drain(one_batch, batch_size, after_full_batch=svc.relay.wake)
 
 
 def build(settings: Settings | None = None) -> Service[SubscriptionsUnitOfWork]:

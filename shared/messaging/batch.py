@@ -150,7 +150,7 @@ async def _in_one_transaction(consumer: EventConsumer, route: Route, parsed: lis
     for _ in malformed:
         consumer.parked_total += 1
         message_parked(consumer.group_id, route.contract.topic)
-    consumer.after_commit()  # once per batch: the relay, the jobs that events run
+    consumer.after_commit(route.contract.topic)  # once per batch: the jobs that events run
 
 
 async def _run_handlers(
@@ -215,7 +215,7 @@ async def _park_malformed_once(consumer: EventConsumer, route: Route, item: Pars
         await uow.commit()
     consumer.parked_total += 1
     message_parked(consumer.group_id, route.contract.topic)
-    consumer.after_commit()
+    consumer.after_commit(route.contract.topic)
 
 
 def traceparent_of(record: Any) -> str | None:

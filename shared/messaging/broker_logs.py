@@ -10,6 +10,10 @@ expected, recovered event it is; anything else keeps its level and traceback.
 - aiokafka logs ERROR for a subscribed topic that is missing on every metadata refresh
   (several a second per consumer) until a topic keeper creates it again after a memory
   broker restart: one WARNING per topic per minute, so a topic that stays missing still shows.
+- aiokafka logs ERROR for every failed connection, metadata refresh, fetch and heartbeat while
+  the broker is away: each consumer several a second (2,700 lines of "Unable connect to node"
+  over three 8 s broker restarts). Each such message is logged at most once a minute per
+  logger and message, still at ERROR: a broker that stays away still shows.
 """
 
 from __future__ import annotations
@@ -65,15 +69,39 @@ class MissingTopicFilter(logging.Filter):
         return True
 
 
+class RepeatedClientErrorFilter(logging.Filter):
+    """aiokafka's ERROR lines without a traceback: one a minute per message."""
+
+    def __init__(self, every_seconds: float = 60.0) -> None:
+        super().__init__()
+        self.every = every_seconds
+        self._last: dict[tuple[str, object], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR or record.exc_info:
+            return True
+        key, now = (record.name, record.msg), time.monotonic()
+        if now - self._last.get(key, -self.every) < self.every:
+            return False
+        self._last[key] = now
+        record.msg = f"{record.msg} (the same message is not logged again for a minute)"
+        return True
+
+
 def _recovered(exc: BaseException) -> bool:
     return isinstance(exc, CommitFailedError) or is_transient(exc)
 
 
 RECOVERED_EVENTS = RecoveredBrokerEventFilter()
 MISSING_TOPICS = MissingTopicFilter()
+REPEATED_CLIENT_ERRORS = RepeatedClientErrorFilter()
+# where aiokafka logs a broker that is away (its connections, fetcher and group coordinator)
+CLIENT_LOGGERS = ("aiokafka", "aiokafka.consumer.fetcher", "aiokafka.consumer.group_coordinator")
 
 
 def quiet_recovered_broker_events(service_broker_logger: logging.Logger) -> None:
     # The same filter objects are never added twice to one logger.
     service_broker_logger.addFilter(RECOVERED_EVENTS)
     logging.getLogger("aiokafka.cluster").addFilter(MISSING_TOPICS)
+    for name in CLIENT_LOGGERS:
+        logging.getLogger(name).addFilter(REPEATED_CLIENT_ERRORS)

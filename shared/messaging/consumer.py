@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 from types import MethodType, TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -126,6 +127,7 @@ class EventConsumer:
         group_settings: dict[str, Any] | None = None,
         batch_max_records: int = 200,
         batch_wait_ms: int = 1_000,
+        fetch_busy_wait_ms: int | None = None,
     ) -> None:
         self.broker = broker
         self.uow_factory = uow_factory
@@ -135,8 +137,12 @@ class EventConsumer:
         self.group_settings = group_settings or {}
         self.batch_max_records = batch_max_records
         self.batch_wait_ms = batch_wait_ms
+        idle = self.group_settings.get("fetch_max_wait_ms", 500)
+        self.fetch_waits = FetchWaits(idle, min(idle, fetch_busy_wait_ms or idle))
         self.parked_total = 0
-        self.after_commit: Callable[[], None] = lambda: None
+        # after each committed batch or message, with its topic: the service runs the jobs
+        # that events of that topic make work for
+        self.after_commit: Callable[[str], None] = lambda topic: None
 
     def on(
         self, contract: type[E], *, batch: bool = True
@@ -203,7 +209,7 @@ class EventConsumer:
             **self._subscriber_settings(route.contract, doc),
         )
         subscriber(_consume)
-        subscriber.get_msg = MethodType(_poll_batch, subscriber)
+        subscriber.get_msg = MethodType(partial(_poll_batch, waits=self.fetch_waits), subscriber)
 
     async def process(
         self, contract: type[E], handler: Handler[E, Any], raw: bytes, record: Any = None
@@ -264,7 +270,7 @@ class EventConsumer:
             await handler(event, envelope, uow)
             await uow.commit()
         event_handled(self.group_id, envelope, event)  # domain metrics
-        self.after_commit()
+        self.after_commit(type(event).topic)
 
     async def _park(
         self, topic: str, raw: bytes, record: Any, error: str, envelope: Envelope | None
@@ -277,7 +283,7 @@ class EventConsumer:
             await uow.commit()
         self.parked_total += 1
         message_parked(self.group_id, topic)
-        self.after_commit()
+        self.after_commit(topic)
 
 
 def add_parked(
@@ -321,7 +327,32 @@ class Route:
         return single
 
 
-async def _poll_batch(subscriber: Any, consumer: Any) -> tuple[Any, ...]:
+@dataclass(frozen=True)
+class FetchWaits:
+    """How long the broker may hold a consumer's fetch: `idle` while its topic is quiet,
+    `busy` once a poll brought records, until a poll brings none (CONSUMER_FETCH_MAX_WAIT_MS,
+    CONSUMER_FETCH_BUSY_WAIT_MS).
+
+    The embedded broker (Tansu 0.6.0) does not answer a fetch as soon as data is there: it
+    looks, then sleeps half of what is left of the wait (all of it under 250 ms) whether it
+    found records or not, so each hop of a flow waits about a quarter of the fetch wait. A
+    short wait for every consumer would cost CPU at rest (one fetch per wait per consumer);
+    a short wait only while records flow costs nothing at rest. On Kafka a fetch returns
+    when data arrives, so both waits only bound an empty fetch there."""
+
+    idle: int
+    busy: int
+
+    def after_poll(self, consumer: Any, brought_records: bool) -> None:
+        # aiokafka (0.14) reads its fetcher's `_fetch_max_wait_ms` for every fetch request it
+        # builds; the next one is built after this poll returns, so it takes the new wait.
+        # tests/integration/test_fetch_waits.py fails if an upgrade renames it.
+        fetcher = getattr(consumer, "_fetcher", None)
+        if fetcher is not None and hasattr(fetcher, "_fetch_max_wait_ms"):
+            fetcher._fetch_max_wait_ms = self.busy if brought_records else self.idle
+
+
+async def _poll_batch(subscriber: Any, consumer: Any, *, waits: FetchWaits) -> tuple[Any, ...]:
     """One poll of a batch subscriber: what the consumer has fetched, waiting at most
     `batch_timeout_ms` for a first record. `getmany` returns as soon as a record arrives, so
     the wait adds no latency. faststream's own poll sleeps as long again after an empty one:
@@ -331,6 +362,7 @@ async def _poll_batch(subscriber: Any, consumer: Any) -> tuple[Any, ...]:
     records = await consumer.getmany(
         timeout_ms=subscriber.batch_timeout_ms, max_records=subscriber.max_records
     )
+    waits.after_poll(consumer, bool(records))  # before the next fetch request is built
     if not records:
         if asyncio.get_running_loop().time() - started < 0.05:
             await asyncio.sleep(0.05)  # returned at once with nothing (stopping): do not spin

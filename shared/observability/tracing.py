@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -284,5 +285,9 @@ def _span_dict(span: Any) -> dict[str, Any]:
         "span_id": format(ctx.span_id, "016x"),
         "parent_id": format(span.parent.span_id, "016x") if span.parent else None,
         "kind": span.kind.name,
+        # ISO time and milliseconds, not raw nanoseconds: a 19-digit number in a span file
+        # would look like a card number to the card-data audit
+        "start": datetime.fromtimestamp(span.start_time / 1e9, UTC).isoformat(),
+        "duration_ms": round((span.end_time - span.start_time) / 1e6, 3),
         "attributes": dict(span.attributes or {}),
     }
