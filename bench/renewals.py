@@ -239,10 +239,9 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-# The tests' fast job periods (the charge processor every 0.1 s, mail every 0.2 s, ...) cost a
-# fixed ~0.3 core whatever the rate, which a steady run at 10/s counted as 60 ms per renewal.
-# The bench keeps the services' own periods: each handled event runs those jobs anyway
-# (`Service.periodic(..., on_events=True)`); only the sweeps that start renewals stay fast.
+# The bench measures the services' own job periods, not the tests' fast ones (the charge
+# processor every 0.1 s, mail every 0.2 s, ...): each handled event runs those jobs anyway
+# (`Service.periodic(..., on_events=...)`); only the sweeps that start renewals stay fast.
 PRODUCTION_PERIODS = {
     "CHARGE_PROCESSOR_SECONDS",
     "MAIL_DELIVERY_SECONDS",

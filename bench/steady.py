@@ -23,6 +23,7 @@ from shared.db import create_engine
 from shared.infra.stack import Stack
 
 TICK = 0.1
+BY_INVOICE = {"invoice-issued", "payment-succeeded", "invoice-paid"}  # keyed by invoice id
 RELEASE = (
     "UPDATE subscriptions SET renewal_date = :today, version = version + 1 WHERE id = ANY(:ids)"
 )
@@ -108,14 +109,15 @@ def hop_lines(seen: dict[str, dict[str, datetime]], invoice_of: dict[str, str]) 
     """Where the latency goes: one line per hop, from the event before to this one (each
     hop is the relay, the broker, the consumer's fetch and the handler up to its event).
     The invoice's events are keyed by invoice, the subscription's by subscription."""
+
+    def key(topic: str, sub_id: str, invoice_id: str) -> str:
+        return invoice_id if topic in BY_INVOICE else sub_id
+
     for before, after in itertools.pairwise(STAGES):
         hop = []
         for sub_id, invoice_id in invoice_of.items():
-            key = {
-                t: sub_id if t.startswith(("renewal", "subscription")) else invoice_id
-                for t in (before, after)
-            }
-            if key[before] in seen[before] and key[after] in seen[after]:
-                delta = seen[after][key[after]] - seen[before][key[before]]
-                hop.append(delta.total_seconds() * 1000)
+            asked = seen[before].get(key(before, sub_id, invoice_id))
+            done = seen[after].get(key(after, sub_id, invoice_id))
+            if asked and done:
+                hop.append((done - asked).total_seconds() * 1000)
         print(latency_line(f"  hop {before} → {after}", hop))

@@ -51,19 +51,31 @@ def _one_warning_line(record: logging.LogRecord, message: str, exc: BaseExceptio
     record.exc_info = record.exc_text = None
 
 
+class _OncePer:
+    """Whether a key was not seen in the last `every` seconds (then it counts as seen now)."""
+
+    def __init__(self, every_seconds: float) -> None:
+        self.every = every_seconds
+        self._last: dict[object, float] = {}
+
+    def first_in_a_while(self, key: object) -> bool:
+        now = time.monotonic()
+        if now - self._last.get(key, -self.every) < self.every:
+            return False
+        self._last[key] = now
+        return True
+
+
 class MissingTopicFilter(logging.Filter):
     def __init__(self, every_seconds: float = 60.0) -> None:
         super().__init__()
-        self.every = every_seconds
-        self._last: dict[object, float] = {}
+        self._once = _OncePer(every_seconds)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.msg != MISSING_TOPIC or not isinstance(record.args, tuple):
             return True
-        topic, now = record.args[0], time.monotonic()
-        if now - self._last.get(topic, -self.every) < self.every:
+        if not self._once.first_in_a_while(record.args[0]):  # the topic
             return False
-        self._last[topic] = now
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.msg = MISSING_TOPIC + " (at most once a minute per topic)"
         return True
@@ -74,16 +86,13 @@ class RepeatedClientErrorFilter(logging.Filter):
 
     def __init__(self, every_seconds: float = 60.0) -> None:
         super().__init__()
-        self.every = every_seconds
-        self._last: dict[tuple[str, object], float] = {}
+        self._once = _OncePer(every_seconds)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.ERROR or record.exc_info:
             return True
-        key, now = (record.name, record.msg), time.monotonic()
-        if now - self._last.get(key, -self.every) < self.every:
+        if not self._once.first_in_a_while((record.name, record.msg)):
             return False
-        self._last[key] = now
         record.msg = f"{record.msg} (the same message is not logged again for a minute)"
         return True
 
